@@ -1,0 +1,1 @@
+//! yunhal's binder-like IPC.
