@@ -1,0 +1,828 @@
+//! One connection between two processes: sending, reading, routing.
+//!
+//! Who reads the socket: whoever holds the connection's *reader token*. A
+//! thread waiting for its reply takes the token when it is free and reads
+//! itself, so a reply wakes exactly the thread that wants it, with no
+//! hand-over between threads. A thread of the runtime's pool reads when epoll
+//! reports the socket readable and no caller holds the token. A reader that
+//! gets a message for someone else routes it: a reply goes into its caller's
+//! slot, a transaction is run by the reader itself, as binder's threads do.
+//!
+//! Oneway transactions of one connection run in the order they were read,
+//! one at a time; a two-way transaction runs after every oneway that came
+//! before it on the same connection.
+
+use crate::object::{with_caller, Binder, DeathRecipient, Handle, HandleInner, PeerInfo};
+use crate::parcel::{self, decode_exact, encode_into, with_dispatch_context};
+use crate::runtime::RuntimeInner;
+use crate::status::{ExceptionCode, Status, TransportError};
+use crate::sys::{self, Received};
+use crate::wire::{self, Header, Kind, CONTINUATION_HEADER_LEN, FLAG_MORE, FLAG_ONEWAY, FRAGMENT_MAX, HEADER_LEN};
+use crate::Limits;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::io::IoSlice;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+
+/// Object ids from here up are exported per connection (callbacks); below
+/// are the objects a runtime publishes to every connection (services).
+pub(crate) const EXPORT_BASE: u64 = 1 << 32;
+
+/// A message as read off the socket.
+pub(crate) struct Incoming {
+    header: Header,
+    /// Descriptor bytes, then payload.
+    data: Vec<u8>,
+    fds: Vec<OwnedFd>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ReaderState {
+    Idle,
+    Caller,
+    Pool,
+}
+
+struct State {
+    reader: ReaderState,
+    /// Two-way calls waiting; `Some` once the reply arrived.
+    pending: HashMap<u64, Option<Incoming>>,
+    waiters: usize,
+    dead: Option<TransportError>,
+    registered: bool,
+    rearm_pending: bool,
+    rearm_deferred: bool,
+    in_flight: usize,
+    oneways: VecDeque<Incoming>,
+    oneway_running: bool,
+    oneway_received: u64,
+    oneway_done: u64,
+}
+
+struct Export {
+    binder: Arc<dyn Binder>,
+    key: usize,
+    /// How many times the object was sent; the peer's releases count down.
+    sent: u64,
+}
+
+struct Import {
+    handle: Weak<HandleInner>,
+    received: u64,
+}
+
+#[derive(Default)]
+struct Objects {
+    exports: HashMap<u64, Export>,
+    by_key: HashMap<usize, u64>,
+    next_export: u64,
+    imports: HashMap<u64, Import>,
+}
+
+enum Work {
+    Nothing,
+    TwoWay(Incoming, u64),
+    DrainOneways,
+    Release(u64, u64),
+    Die(TransportError),
+}
+
+enum ReadError {
+    WouldBlock,
+    Closed(TransportError),
+}
+
+thread_local! {
+    static RECV_BUF: RefCell<Vec<u8>> = RefCell::new(vec![0u8; FRAGMENT_MAX]);
+}
+
+pub(crate) struct Connection {
+    id: u64,
+    sock: OwnedFd,
+    peer: Arc<PeerInfo>,
+    runtime: Weak<RuntimeInner>,
+    limits: Limits,
+    send_lock: Mutex<()>,
+    state: Mutex<State>,
+    cond: Condvar,
+    next_call: AtomicU64,
+    next_link: AtomicU64,
+    objects: Mutex<Objects>,
+}
+
+impl Connection {
+    pub(crate) fn new(
+        runtime: &Arc<RuntimeInner>,
+        id: u64,
+        sock: OwnedFd,
+        limits: Limits,
+    ) -> std::io::Result<Arc<Connection>> {
+        let creds = sys::peer_credentials(sock.as_fd())?;
+        let pidfd = sys::peer_pidfd(sock.as_fd(), creds.pid);
+        let peer = Arc::new(PeerInfo { pid: creds.pid, uid: creds.uid, gid: creds.gid, connection: id, pidfd });
+        sys::set_send_timeout(sock.as_fd(), limits.send_timeout)?;
+        Ok(Arc::new(Connection {
+            id,
+            sock,
+            peer,
+            runtime: Arc::downgrade(runtime),
+            limits,
+            send_lock: Mutex::new(()),
+            state: Mutex::new(State {
+                reader: ReaderState::Idle,
+                pending: HashMap::new(),
+                waiters: 0,
+                dead: None,
+                registered: false,
+                rearm_pending: false,
+                rearm_deferred: false,
+                in_flight: 0,
+                oneways: VecDeque::new(),
+                oneway_running: false,
+                oneway_received: 0,
+                oneway_done: 0,
+            }),
+            cond: Condvar::new(),
+            next_call: AtomicU64::new(1),
+            next_link: AtomicU64::new(1),
+            objects: Mutex::new(Objects { next_export: EXPORT_BASE, ..Objects::default() }),
+        }))
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub(crate) fn peer(&self) -> &Arc<PeerInfo> {
+        &self.peer
+    }
+
+    pub(crate) fn sock(&self) -> BorrowedFd<'_> {
+        self.sock.as_fd()
+    }
+
+    pub(crate) fn is_dead(&self) -> bool {
+        self.lock().dead.is_some()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn objects(&self) -> MutexGuard<'_, Objects> {
+        self.objects.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    // ---- calls ----------------------------------------------------------
+
+    fn encode_transaction<A: Serialize + ?Sized>(
+        self: &Arc<Self>,
+        object: u64,
+        descriptor: &str,
+        version: u32,
+        code: u32,
+        args: &A,
+    ) -> Result<(Header, Vec<u8>, Vec<OwnedFd>), Status> {
+        let mut buf = Vec::with_capacity(HEADER_LEN + descriptor.len() + 64);
+        buf.resize(HEADER_LEN, 0);
+        buf.extend_from_slice(descriptor.as_bytes());
+        let fds = encode_into(self, args, &mut buf)?;
+        let mut h = Header::new(Kind::Transaction);
+        h.object = object;
+        h.code = code;
+        h.version = version;
+        h.descriptor_len = u16::try_from(descriptor.len())
+            .map_err(|_| TransportError::Encode(format!("descriptor of {} bytes", descriptor.len())))?;
+        h.payload_len = (buf.len() - HEADER_LEN - descriptor.len()) as u32;
+        Ok((h, buf, fds))
+    }
+
+    pub(crate) fn call<A: Serialize + ?Sized, R: DeserializeOwned>(
+        self: &Arc<Self>,
+        object: u64,
+        descriptor: &str,
+        version: u32,
+        code: u32,
+        args: &A,
+    ) -> Result<R, Status> {
+        let (mut h, mut buf, fds) = self.encode_transaction(object, descriptor, version, code, args)?;
+        let call_id = self.next_call.fetch_add(1, Ordering::Relaxed);
+        h.call_id = call_id;
+        {
+            let mut st = self.lock();
+            if let Some(reason) = &st.dead {
+                return Err(reason.clone().into());
+            }
+            st.pending.insert(call_id, None);
+        }
+        if let Err(e) = self.send(&mut h, &mut buf, &fds) {
+            self.lock().pending.remove(&call_id);
+            return Err(e);
+        }
+        drop(fds);
+        let reply = self.wait_reply(call_id)?;
+        decode_reply(self, reply)
+    }
+
+    pub(crate) fn call_oneway<A: Serialize + ?Sized>(
+        self: &Arc<Self>,
+        object: u64,
+        descriptor: &str,
+        version: u32,
+        code: u32,
+        args: &A,
+    ) -> Result<(), Status> {
+        if let Some(reason) = &self.lock().dead {
+            return Err(reason.clone().into());
+        }
+        let (mut h, mut buf, fds) = self.encode_transaction(object, descriptor, version, code, args)?;
+        h.flags |= FLAG_ONEWAY;
+        self.send(&mut h, &mut buf, &fds)
+    }
+
+    /// Sends one message; `buf` starts with [`HEADER_LEN`] bytes of room.
+    fn send(&self, h: &mut Header, buf: &mut [u8], fds: &[OwnedFd]) -> Result<(), Status> {
+        let payload = buf.len() - HEADER_LEN - h.descriptor_len as usize;
+        if payload > self.limits.max_message {
+            return Err(TransportError::TooLarge {
+                what: "payload bytes".into(),
+                size: payload,
+                limit: self.limits.max_message,
+            }
+            .into());
+        }
+        if fds.len() > self.limits.max_fds {
+            return Err(TransportError::TooLarge {
+                what: "file descriptors".into(),
+                size: fds.len(),
+                limit: self.limits.max_fds,
+            }
+            .into());
+        }
+        h.fd_count = fds.len() as u8;
+        let borrowed: Vec<BorrowedFd<'_>> = fds.iter().map(|f| f.as_fd()).collect();
+        let _guard = self.send_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let result = if buf.len() <= FRAGMENT_MAX {
+            h.flags &= !FLAG_MORE;
+            h.encode(&mut buf[..HEADER_LEN]);
+            sys::send_record(self.sock(), &[IoSlice::new(buf)], &borrowed)
+        } else {
+            h.flags |= FLAG_MORE;
+            h.encode(&mut buf[..HEADER_LEN]);
+            let mut r = sys::send_record(self.sock(), &[IoSlice::new(&buf[..FRAGMENT_MAX])], &borrowed);
+            let mut offset = FRAGMENT_MAX;
+            while r.is_ok() && offset < buf.len() {
+                let end = (offset + FRAGMENT_MAX - CONTINUATION_HEADER_LEN).min(buf.len());
+                let mut ch = [0u8; CONTINUATION_HEADER_LEN];
+                wire::encode_continuation(h.call_id, end < buf.len(), &mut ch);
+                r = sys::send_record(self.sock(), &[IoSlice::new(&ch), IoSlice::new(&buf[offset..end])], &[]);
+                offset = end;
+            }
+            r
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let reason = match e.raw_os_error() {
+                    Some(libc::EPIPE) | Some(libc::ECONNRESET) | Some(libc::ENOTCONN) => TransportError::DeadObject,
+                    Some(libc::EAGAIN) => TransportError::Protocol(format!(
+                        "peer pid {} did not read its socket for {:?}; connection closed",
+                        self.peer.pid, self.limits.send_timeout
+                    )),
+                    _ => TransportError::Io(e.to_string()),
+                };
+                if !matches!(reason, TransportError::Io(_)) {
+                    sys::shutdown(self.sock());
+                }
+                Err(reason.into())
+            }
+        }
+    }
+
+    fn send_control(&self, kind: Kind, object: u64, code: u32, payload: &[u8]) -> Result<(), Status> {
+        let mut buf = vec![0u8; HEADER_LEN];
+        buf.extend_from_slice(payload);
+        let mut h = Header::new(kind);
+        h.object = object;
+        h.code = code;
+        h.payload_len = payload.len() as u32;
+        self.send(&mut h, &mut buf, &[])
+    }
+
+    fn wait_reply(self: &Arc<Self>, call_id: u64) -> Result<Incoming, Status> {
+        loop {
+            let mut st = self.lock();
+            loop {
+                if let Some(Some(_)) = st.pending.get(&call_id) {
+                    let reply = st.pending.remove(&call_id).flatten().expect("reply present");
+                    return Ok(reply);
+                }
+                if let Some(reason) = &st.dead {
+                    let reason = reason.clone();
+                    st.pending.remove(&call_id);
+                    return Err(reason.into());
+                }
+                if st.reader == ReaderState::Idle {
+                    break;
+                }
+                st.waiters += 1;
+                st = self.cond.wait(st).unwrap_or_else(|p| p.into_inner());
+                st.waiters -= 1;
+            }
+            st.reader = ReaderState::Caller;
+            drop(st);
+            let read = self.read_message(false);
+            let work = self.finish_read(read, false);
+            self.run(work);
+        }
+    }
+
+    // ---- reading --------------------------------------------------------
+
+    /// Called by a pool thread when epoll reports the socket.
+    pub(crate) fn on_readable(self: &Arc<Self>) {
+        {
+            let mut st = self.lock();
+            if st.dead.is_some() {
+                return;
+            }
+            if st.reader != ReaderState::Idle {
+                st.rearm_pending = true;
+                return;
+            }
+            st.reader = ReaderState::Pool;
+        }
+        let read = self.read_message(true);
+        let work = self.finish_read(read, true);
+        self.run(work);
+    }
+
+    fn finish_read(self: &Arc<Self>, read: Result<Incoming, ReadError>, from_pool: bool) -> Work {
+        let mut st = self.lock();
+        st.reader = ReaderState::Idle;
+        let work = match read {
+            Ok(msg) => self.route(&mut st, msg),
+            Err(ReadError::WouldBlock) => Work::Nothing,
+            Err(ReadError::Closed(reason)) => Work::Die(reason),
+        };
+        if st.waiters > 0 {
+            self.cond.notify_all();
+        }
+        if !matches!(work, Work::Die(_)) {
+            let wanted = from_pool || st.rearm_pending;
+            self.maybe_rearm(&mut st, wanted);
+        }
+        work
+    }
+
+    fn route(&self, st: &mut State, msg: Incoming) -> Work {
+        match msg.header.kind {
+            Kind::Reply => {
+                match st.pending.get_mut(&msg.header.call_id) {
+                    Some(slot @ None) => *slot = Some(msg),
+                    _ => tracing::warn!(
+                        connection = self.id,
+                        call = msg.header.call_id,
+                        "reply to a call that is not waiting; dropped"
+                    ),
+                }
+                Work::Nothing
+            }
+            Kind::Transaction if msg.header.is_oneway() => {
+                st.oneways.push_back(msg);
+                st.oneway_received += 1;
+                Work::DrainOneways
+            }
+            Kind::Transaction => {
+                st.in_flight += 1;
+                Work::TwoWay(msg, st.oneway_received)
+            }
+            Kind::Release => Work::Release(msg.header.object, u64::from(msg.header.code)),
+            Kind::ProtocolError => Work::Die(TransportError::Protocol(format!(
+                "the peer closed the connection: {}",
+                String::from_utf8_lossy(&msg.data)
+            ))),
+            Kind::Continuation => Work::Die(TransportError::Protocol("stray continuation fragment".into())),
+        }
+    }
+
+    fn maybe_rearm(&self, st: &mut State, wanted: bool) {
+        if !(wanted || st.rearm_deferred) || !st.registered || st.dead.is_some() {
+            return;
+        }
+        if st.in_flight >= self.limits.max_in_flight || st.oneways.len() >= self.limits.max_oneway_queued {
+            // Back-pressure: this client waits (its socket fills up and its
+            // sends block); every other connection goes on being served.
+            st.rearm_deferred = true;
+            return;
+        }
+        st.rearm_pending = false;
+        st.rearm_deferred = false;
+        if let Some(rt) = self.runtime.upgrade() {
+            if let Err(e) = rt.epoll.rearm(self.sock(), self.id) {
+                tracing::error!(connection = self.id, "epoll re-arm failed: {e}");
+            }
+        }
+    }
+
+    fn read_message(&self, nonblocking: bool) -> Result<Incoming, ReadError> {
+        RECV_BUF.with(|b| {
+            let mut buf = b.borrow_mut();
+            self.read_into(&mut buf, nonblocking)
+        })
+    }
+
+    fn read_into(&self, buf: &mut [u8], nonblocking: bool) -> Result<Incoming, ReadError> {
+        let protocol = |why: String| ReadError::Closed(TransportError::Protocol(why));
+        let io = |e: std::io::Error| ReadError::Closed(TransportError::Io(e.to_string()));
+        let (len, fds) = match sys::recv_record(self.sock(), buf, nonblocking).map_err(io)? {
+            Received::WouldBlock => return Err(ReadError::WouldBlock),
+            Received::Closed => return Err(ReadError::Closed(TransportError::DeadObject)),
+            Received::Record { truncated: true, .. } => {
+                return Err(protocol(format!("a frame larger than {FRAGMENT_MAX} bytes")));
+            }
+            Received::Record { fds_truncated: true, .. } => {
+                return Err(protocol(format!(
+                    "more than {} file descriptors in one message",
+                    sys::MAX_FDS_HARD
+                )));
+            }
+            Received::Record { len, fds, .. } => (len, fds),
+        };
+        let h = Header::decode(&buf[..len]).map_err(ReadError::Closed)?;
+        if usize::from(h.fd_count) != fds.len() {
+            return Err(protocol(format!(
+                "fd-count mismatch: the header announces {} file descriptors, {} arrived",
+                h.fd_count,
+                fds.len()
+            )));
+        }
+        if fds.len() > self.limits.max_fds {
+            return Err(protocol(format!(
+                "{} file descriptors exceed the limit of {}",
+                fds.len(),
+                self.limits.max_fds
+            )));
+        }
+        if h.payload_len as usize > self.limits.max_message {
+            return Err(protocol(format!(
+                "message of {} bytes exceeds the limit of {} bytes",
+                h.payload_len, self.limits.max_message
+            )));
+        }
+        let total = h.descriptor_len as usize + h.payload_len as usize;
+        let first = len - HEADER_LEN;
+        if first > total {
+            return Err(protocol(format!(
+                "frame carries {first} bytes after its header, the header announces {total}"
+            )));
+        }
+        let mut more = h.flags & FLAG_MORE != 0;
+        let mut data = Vec::with_capacity(total);
+        data.extend_from_slice(&buf[HEADER_LEN..len]);
+        while data.len() < total {
+            if !more {
+                return Err(protocol(format!(
+                    "truncated message: {} of {total} bytes, and no more fragments announced",
+                    data.len()
+                )));
+            }
+            let arrived = sys::wait_readable(self.sock(), self.limits.fragment_timeout).map_err(io)?;
+            if !arrived {
+                return Err(protocol(format!(
+                    "message stopped after {} of {total} bytes (no fragment for {:?})",
+                    data.len(),
+                    self.limits.fragment_timeout
+                )));
+            }
+            let (len, extra_fds) = match sys::recv_record(self.sock(), buf, false).map_err(io)? {
+                Received::Record { len, fds, truncated: false, fds_truncated: false } => (len, fds),
+                Received::Record { .. } => return Err(protocol("oversized continuation fragment".into())),
+                Received::Closed => return Err(ReadError::Closed(TransportError::DeadObject)),
+                Received::WouldBlock => continue,
+            };
+            if !extra_fds.is_empty() {
+                return Err(protocol("file descriptors in a continuation fragment".into()));
+            }
+            more = wire::decode_continuation(&buf[..len], h.call_id).map_err(ReadError::Closed)?;
+            data.extend_from_slice(&buf[CONTINUATION_HEADER_LEN..len]);
+            if data.len() > total {
+                return Err(protocol(format!("message overran its announced {total} bytes")));
+            }
+        }
+        if more {
+            return Err(protocol("more fragments announced after the last byte".into()));
+        }
+        Ok(Incoming { header: h, data, fds })
+    }
+
+    // ---- running what was read -------------------------------------------
+
+    fn run(self: &Arc<Self>, work: Work) {
+        match work {
+            Work::Nothing => {}
+            Work::TwoWay(msg, after_oneways) => {
+                {
+                    let mut st = self.lock();
+                    while st.oneway_done < after_oneways && st.dead.is_none() {
+                        st.waiters += 1;
+                        st = self.cond.wait(st).unwrap_or_else(|p| p.into_inner());
+                        st.waiters -= 1;
+                    }
+                }
+                let call_id = msg.header.call_id;
+                let (result, fds) = self.dispatch(msg);
+                let mut reply = vec![0u8; HEADER_LEN];
+                let fds = match result {
+                    Ok(bytes) => {
+                        reply.push(0);
+                        reply.extend_from_slice(&bytes);
+                        fds
+                    }
+                    Err(status) => {
+                        reply.push(1);
+                        reply = postcard::to_extend(&status, reply).unwrap_or_else(|_| vec![0u8; HEADER_LEN]);
+                        Vec::new()
+                    }
+                };
+                let mut h = Header::new(Kind::Reply);
+                h.call_id = call_id;
+                h.payload_len = (reply.len() - HEADER_LEN) as u32;
+                if let Err(e) = self.send(&mut h, &mut reply, &fds) {
+                    tracing::debug!(connection = self.id, "reply not sent: {e}");
+                }
+                let mut st = self.lock();
+                st.in_flight -= 1;
+                self.maybe_rearm(&mut st, false);
+            }
+            Work::DrainOneways => loop {
+                let msg = {
+                    let mut st = self.lock();
+                    if st.oneway_running {
+                        return;
+                    }
+                    let Some(msg) = st.oneways.pop_front() else { return };
+                    st.oneway_running = true;
+                    self.maybe_rearm(&mut st, false);
+                    msg
+                };
+                let (result, _fds) = self.dispatch(msg);
+                if let Err(status) = result {
+                    tracing::warn!(connection = self.id, pid = self.peer.pid, "oneway call failed: {status}");
+                }
+                let mut st = self.lock();
+                st.oneway_running = false;
+                st.oneway_done += 1;
+                if st.waiters > 0 {
+                    self.cond.notify_all();
+                }
+            },
+            Work::Release(object, count) => {
+                let mut objs = self.objects();
+                let remove = match objs.exports.get_mut(&object) {
+                    Some(e) => {
+                        e.sent = e.sent.saturating_sub(count);
+                        e.sent == 0
+                    }
+                    None => {
+                        tracing::debug!(connection = self.id, object, "release of an unknown object");
+                        false
+                    }
+                };
+                if remove {
+                    if let Some(e) = objs.exports.remove(&object) {
+                        objs.by_key.remove(&e.key);
+                    }
+                }
+            }
+            Work::Die(reason) => self.die(reason),
+        }
+    }
+
+    /// Runs one transaction; returns the encoded result and its fds.
+    fn dispatch(self: &Arc<Self>, msg: Incoming) -> (Result<Vec<u8>, Status>, Vec<OwnedFd>) {
+        let h = msg.header;
+        let desc_len = h.descriptor_len as usize;
+        let Ok(descriptor) = std::str::from_utf8(&msg.data[..desc_len]) else {
+            return (Err(Status::exception(ExceptionCode::BadParcelable, "descriptor is not UTF-8")), Vec::new());
+        };
+        let Some(binder) = self.local_object(h.object) else {
+            return (
+                Err(Status::exception(
+                    ExceptionCode::StaleHandle,
+                    format!("object {} does not exist on this connection (released, or never existed)", h.object),
+                )),
+                Vec::new(),
+            );
+        };
+        if binder.descriptor() != descriptor {
+            return (
+                Err(Status::exception(
+                    ExceptionCode::WrongInterface,
+                    format!("object {} implements {}, the call names {descriptor}", h.object, binder.descriptor()),
+                )),
+                Vec::new(),
+            );
+        }
+        let Some(method) = binder.method_name(h.code) else {
+            return (
+                Err(Status::exception(
+                    ExceptionCode::UnknownMethod,
+                    format!(
+                        "method code {} is not part of {descriptor} version {} (the caller speaks version {})",
+                        h.code,
+                        binder.version(),
+                        h.version
+                    ),
+                )),
+                Vec::new(),
+            );
+        };
+        if let Some(rt) = self.runtime.upgrade() {
+            if let Err(status) = rt.check_policy(&self.peer, descriptor, method) {
+                tracing::warn!(
+                    uid = self.peer.uid,
+                    pid = self.peer.pid,
+                    "denied {descriptor}.{method}: {status}"
+                );
+                return (Err(status), Vec::new());
+            }
+        }
+        let payload = &msg.data[desc_len..];
+        let (result, fds) = with_dispatch_context(self, msg.fds, || {
+            with_caller(&self.peer, || {
+                let mut out = Vec::new();
+                catch_unwind(AssertUnwindSafe(|| binder.transact(h.code, payload, &mut out)))
+                    .map_err(|panic| {
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "a panic".into());
+                        tracing::error!("{descriptor}.{method} panicked: {what}");
+                        Status::exception(ExceptionCode::ServiceFailed, format!("{descriptor}.{method} panicked: {what}"))
+                    })
+                    .and_then(|r| r.map(|()| out))
+            })
+        });
+        (result, fds)
+    }
+
+    // ---- objects ----------------------------------------------------------
+
+    pub(crate) fn local_object(&self, id: u64) -> Option<Arc<dyn Binder>> {
+        if id < EXPORT_BASE {
+            self.runtime.upgrade()?.published(id)
+        } else {
+            self.objects().exports.get(&id).map(|e| e.binder.clone())
+        }
+    }
+
+    /// Exports a local object on this connection; the same object gets the
+    /// same id each time it is sent.
+    pub(crate) fn export<T: ?Sized>(self: &Arc<Self>, object: &Arc<T>, binder: impl FnOnce() -> Arc<dyn Binder>) -> u64 {
+        let key = Arc::as_ptr(object) as *const () as usize;
+        let id = {
+            let mut objs = self.objects();
+            if let Some(&id) = objs.by_key.get(&key) {
+                objs.exports.get_mut(&id).expect("export of key").sent += 1;
+                id
+            } else {
+                let id = objs.next_export;
+                objs.next_export += 1;
+                objs.exports.insert(id, Export { binder: binder(), key, sent: 1 });
+                objs.by_key.insert(key, id);
+                id
+            }
+        };
+        // The peer may call the object at any time: make sure someone reads.
+        self.register();
+        id
+    }
+
+    /// A handle to the peer's object `id`.
+    pub(crate) fn import(self: &Arc<Self>, id: u64) -> Handle {
+        let mut objs = self.objects();
+        if let Some(imp) = objs.imports.get_mut(&id) {
+            if let Some(inner) = imp.handle.upgrade() {
+                imp.received += 1;
+                return Handle { inner };
+            }
+        }
+        let inner = Arc::new(HandleInner { conn: self.clone(), id, recipients: Mutex::new(Vec::new()) });
+        objs.imports.insert(id, Import { handle: Arc::downgrade(&inner), received: 1 });
+        Handle { inner }
+    }
+
+    pub(crate) fn handle_dropped(&self, id: u64, inner: *const HandleInner) {
+        let count = {
+            let mut objs = self.objects();
+            match objs.imports.get(&id) {
+                Some(imp) if std::ptr::eq(imp.handle.as_ptr(), inner) => {
+                    let n = imp.received;
+                    objs.imports.remove(&id);
+                    n
+                }
+                _ => return,
+            }
+        };
+        if id >= EXPORT_BASE && !self.is_dead() {
+            let count = u32::try_from(count).unwrap_or(u32::MAX);
+            let _ = self.send_control(Kind::Release, id, count, &[]);
+        }
+    }
+
+    pub(crate) fn link_to_death(self: &Arc<Self>, inner: &HandleInner, recipient: Arc<dyn DeathRecipient>) -> Result<u64, Status> {
+        if self.is_dead() {
+            return Err(TransportError::DeadObject.into());
+        }
+        let link = self.next_link.fetch_add(1, Ordering::Relaxed);
+        inner.recipients.lock().unwrap_or_else(|p| p.into_inner()).push((link, recipient));
+        // Death must be noticed even when no call is in flight.
+        self.register();
+        Ok(link)
+    }
+
+    fn register(self: &Arc<Self>) {
+        if self.lock().registered {
+            return;
+        }
+        if let Some(rt) = self.runtime.upgrade() {
+            rt.register_connection(self);
+        }
+    }
+
+    /// Marks the connection registered with the pool's epoll set.
+    pub(crate) fn set_registered(&self) -> bool {
+        let mut st = self.lock();
+        if st.registered || st.dead.is_some() {
+            return false;
+        }
+        st.registered = true;
+        true
+    }
+
+    // ---- death ----------------------------------------------------------
+
+    /// Closes the connection: callers get `reason`, death recipients and
+    /// the objects the peer could reach are told, once.
+    pub(crate) fn die(self: &Arc<Self>, reason: TransportError) {
+        {
+            let mut st = self.lock();
+            if st.dead.is_some() {
+                return;
+            }
+            if let TransportError::Protocol(why) = &reason {
+                tracing::warn!(connection = self.id, pid = self.peer.pid, "closing connection: {why}");
+                // Best effort: tell the peer why, so its caller sees the reason.
+                if !why.starts_with("the peer closed") {
+                    let _ = self.send_control(Kind::ProtocolError, 0, 0, why.as_bytes());
+                }
+            }
+            st.dead = Some(reason);
+            st.oneways.clear();
+            self.cond.notify_all();
+        }
+        sys::shutdown(self.sock());
+        let rt = self.runtime.upgrade();
+        if let Some(rt) = &rt {
+            rt.forget_connection(self);
+        }
+        let (handles, exports): (Vec<Arc<HandleInner>>, Vec<Arc<dyn Binder>>) = {
+            let mut objs = self.objects();
+            let handles = objs.imports.values().filter_map(|i| i.handle.upgrade()).collect();
+            let exports = objs.exports.drain().map(|(_, e)| e.binder).collect();
+            objs.by_key.clear();
+            (handles, exports)
+        };
+        for inner in handles {
+            let recipients = std::mem::take(&mut *inner.recipients.lock().unwrap_or_else(|p| p.into_inner()));
+            let handle = Handle { inner };
+            for (_, r) in recipients {
+                r.binder_died(&handle);
+            }
+        }
+        for binder in exports {
+            binder.on_peer_gone(&self.peer);
+        }
+        if let Some(rt) = rt {
+            for binder in rt.published_all() {
+                binder.on_peer_gone(&self.peer);
+            }
+        }
+    }
+}
+
+fn decode_reply<R: DeserializeOwned>(conn: &Arc<Connection>, reply: Incoming) -> Result<R, Status> {
+    let data = &reply.data[reply.header.descriptor_len as usize..];
+    match data.first() {
+        Some(0) => decode_exact::<R>(conn, &data[1..], reply.fds, "result"),
+        Some(1) => Err(parcel::decode_exact::<Status>(conn, &data[1..], Vec::new(), "status")?),
+        _ => Err(Status::exception(ExceptionCode::BadParcelable, "reply without a status byte")),
+    }
+}
