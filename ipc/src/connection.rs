@@ -454,71 +454,29 @@ impl Connection {
             }
             Received::Record { len, fds, .. } => (len, fds),
         };
-        let h = Header::decode(&buf[..len]).map_err(ReadError::Closed)?;
-        if usize::from(h.fd_count) != fds.len() {
-            return Err(protocol(format!(
-                "fd-count mismatch: the header announces {} file descriptors, {} arrived",
-                h.fd_count,
-                fds.len()
-            )));
-        }
-        if fds.len() > self.limits.max_fds {
-            return Err(protocol(format!(
-                "{} file descriptors exceed the limit of {}",
-                fds.len(),
-                self.limits.max_fds
-            )));
-        }
-        if h.payload_len as usize > self.limits.max_message {
-            return Err(protocol(format!(
-                "message of {} bytes exceeds the limit of {} bytes",
-                h.payload_len, self.limits.max_message
-            )));
-        }
-        let total = h.descriptor_len as usize + h.payload_len as usize;
-        let first = len - HEADER_LEN;
-        if first > total {
-            return Err(protocol(format!(
-                "frame carries {first} bytes after its header, the header announces {total}"
-            )));
-        }
-        let mut more = h.flags & FLAG_MORE != 0;
-        let mut data = Vec::with_capacity(total);
-        data.extend_from_slice(&buf[HEADER_LEN..len]);
-        while data.len() < total {
-            if !more {
-                return Err(protocol(format!(
-                    "truncated message: {} of {total} bytes, and no more fragments announced",
-                    data.len()
-                )));
-            }
+        let mut assembly = wire::Assembly::begin(&buf[..len], fds.len(), self.limits.max_message, self.limits.max_fds)
+            .map_err(ReadError::Closed)?;
+        while !assembly.is_complete() {
             let arrived = sys::wait_readable(self.sock(), self.limits.fragment_timeout).map_err(io)?;
             if !arrived {
+                let (got, total) = assembly.progress();
                 return Err(protocol(format!(
-                    "message stopped after {} of {total} bytes (no fragment for {:?})",
-                    data.len(),
+                    "message stopped after {got} of {total} bytes (no fragment for {:?})",
                     self.limits.fragment_timeout
                 )));
             }
-            let (len, extra_fds) = match sys::recv_record(self.sock(), buf, false).map_err(io)? {
-                Received::Record { len, fds, truncated: false, fds_truncated: false } => (len, fds),
-                Received::Record { .. } => return Err(protocol("oversized continuation fragment".into())),
+            let len = match sys::recv_record(self.sock(), buf, false).map_err(io)? {
+                Received::Record { len, fds, truncated: false, fds_truncated: false } if fds.is_empty() => len,
+                Received::Record { .. } => {
+                    return Err(protocol("oversized continuation fragment, or one with file descriptors".into()))
+                }
                 Received::Closed => return Err(ReadError::Closed(TransportError::DeadObject)),
                 Received::WouldBlock => continue,
             };
-            if !extra_fds.is_empty() {
-                return Err(protocol("file descriptors in a continuation fragment".into()));
-            }
-            more = wire::decode_continuation(&buf[..len], h.call_id).map_err(ReadError::Closed)?;
-            data.extend_from_slice(&buf[CONTINUATION_HEADER_LEN..len]);
-            if data.len() > total {
-                return Err(protocol(format!("message overran its announced {total} bytes")));
-            }
+            assembly.push(&buf[..len]).map_err(ReadError::Closed)?;
         }
-        if more {
-            return Err(protocol("more fragments announced after the last byte".into()));
-        }
-        Ok(Incoming { header: h, data, fds })
+        let (header, data) = assembly.finish();
+        Ok(Incoming { header, data, fds })
     }
 
     // ---- running what was read -------------------------------------------

@@ -33,9 +33,9 @@ mod parcel;
 mod runtime;
 mod status;
 mod sys;
-mod wire;
 
 pub mod service_manager;
+pub mod wire;
 
 pub use object::{caller, Binder, DeathLink, DeathRecipient, Handle, Interface, PeerInfo, Proxy, Strong, Stub};
 pub use parcel::Fd;

@@ -207,6 +207,97 @@ pub fn decode_continuation(frame: &[u8], call_id: u64) -> Result<bool, Transport
     Ok(frame[6] & FLAG_MORE != 0)
 }
 
+/// A message being put together from its fragments.
+///
+/// Pure (no socket): the connection feeds it what `recvmsg` returned, and
+/// the fuzz target feeds it arbitrary bytes.
+#[derive(Debug)]
+pub struct Assembly {
+    header: Header,
+    data: Vec<u8>,
+    total: usize,
+    more: bool,
+}
+
+impl Assembly {
+    /// Starts a message from its first fragment, which arrived with
+    /// `fds_received` file descriptors.
+    pub fn begin(frame: &[u8], fds_received: usize, max_message: usize, max_fds: usize) -> Result<Assembly, TransportError> {
+        let h = Header::decode(frame)?;
+        if usize::from(h.fd_count) != fds_received {
+            return Err(protocol(format!(
+                "fd-count mismatch: the header announces {} file descriptors, {fds_received} arrived",
+                h.fd_count
+            )));
+        }
+        if fds_received > max_fds {
+            return Err(protocol(format!("{fds_received} file descriptors exceed the limit of {max_fds}")));
+        }
+        if h.payload_len as usize > max_message {
+            return Err(protocol(format!(
+                "message of {} bytes exceeds the limit of {max_message} bytes",
+                h.payload_len
+            )));
+        }
+        let total = h.descriptor_len as usize + h.payload_len as usize;
+        let first = frame.len() - HEADER_LEN;
+        if first > total {
+            return Err(protocol(format!(
+                "frame carries {first} bytes after its header, the header announces {total}"
+            )));
+        }
+        let more = h.flags & FLAG_MORE != 0;
+        if !more && first != total {
+            return Err(protocol(format!(
+                "truncated message: {first} of {total} bytes, and no more fragments announced"
+            )));
+        }
+        if more && first == total {
+            return Err(protocol("more fragments announced after the last byte".into()));
+        }
+        let mut data = Vec::with_capacity(total);
+        data.extend_from_slice(&frame[HEADER_LEN..]);
+        Ok(Assembly { header: h, data, total, more })
+    }
+
+    /// Whether every byte has arrived.
+    pub fn is_complete(&self) -> bool {
+        self.data.len() == self.total
+    }
+
+    /// Bytes so far and in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.data.len(), self.total)
+    }
+
+    /// Adds a continuation fragment.
+    pub fn push(&mut self, frame: &[u8]) -> Result<(), TransportError> {
+        if !self.more {
+            return Err(protocol("continuation fragment after the last one".into()));
+        }
+        self.more = decode_continuation(frame, self.header.call_id)?;
+        self.data.extend_from_slice(&frame[CONTINUATION_HEADER_LEN..]);
+        if self.data.len() > self.total {
+            return Err(protocol(format!("message overran its announced {} bytes", self.total)));
+        }
+        if self.more == (self.data.len() == self.total) {
+            return Err(protocol(format!(
+                "fragment flags disagree with the length: {} of {} bytes, more fragments {}",
+                self.data.len(),
+                self.total,
+                if self.more { "announced" } else { "not announced" }
+            )));
+        }
+        Ok(())
+    }
+
+    /// The header and the bytes (descriptor, then payload) of a complete message.
+    pub fn finish(self) -> (Header, Vec<u8>) {
+        debug_assert!(self.is_complete());
+        (self.header, self.data)
+    }
+}
+
 fn check_prefix(frame: &[u8]) -> Result<(), TransportError> {
     let magic = u32::from_le_bytes(frame[0..4].try_into().expect("4 bytes"));
     if magic != MAGIC {
