@@ -62,7 +62,10 @@ impl ErrorKind {
 
     /// Whether a service should retry the operation before reporting it.
     pub const fn is_transient(self) -> bool {
-        matches!(self, ErrorKind::Bus | ErrorKind::Timeout | ErrorKind::Overrun)
+        matches!(
+            self,
+            ErrorKind::Bus | ErrorKind::Timeout | ErrorKind::Overrun
+        )
     }
 }
 

@@ -128,7 +128,12 @@ impl Sub for Nanos {
 
 impl fmt::Display for Nanos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:09}s", self.0 / 1_000_000_000, self.0 % 1_000_000_000)
+        write!(
+            f,
+            "{}.{:09}s",
+            self.0 / 1_000_000_000,
+            self.0 % 1_000_000_000
+        )
     }
 }
 
@@ -138,7 +143,10 @@ mod tests {
 
     #[test]
     fn period_of_fifty_hertz_is_twenty_milliseconds() {
-        assert_eq!(Nanos::period_of_millihertz(50_000), Some(Nanos::from_millis(20)));
+        assert_eq!(
+            Nanos::period_of_millihertz(50_000),
+            Some(Nanos::from_millis(20))
+        );
         assert_eq!(Nanos::period_of_millihertz(0), None);
     }
 

@@ -17,7 +17,9 @@ use crate::parcel::{self, decode_exact, encode_into, with_dispatch_context};
 use crate::runtime::RuntimeInner;
 use crate::status::{ExceptionCode, Status, TransportError};
 use crate::sys::{self, Received};
-use crate::wire::{self, Header, Kind, CONTINUATION_HEADER_LEN, FLAG_MORE, FLAG_ONEWAY, FRAGMENT_MAX, HEADER_LEN};
+use crate::wire::{
+    self, Header, Kind, CONTINUATION_HEADER_LEN, FLAG_MORE, FLAG_ONEWAY, FRAGMENT_MAX, HEADER_LEN,
+};
 use crate::Limits;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use serde::de::DeserializeOwned;
@@ -124,7 +126,13 @@ impl Connection {
     ) -> std::io::Result<Arc<Connection>> {
         let creds = sys::peer_credentials(sock.as_fd())?;
         let pidfd = sys::peer_pidfd(sock.as_fd(), creds.pid);
-        let peer = Arc::new(PeerInfo { pid: creds.pid, uid: creds.uid, gid: creds.gid, connection: id, pidfd });
+        let peer = Arc::new(PeerInfo {
+            pid: creds.pid,
+            uid: creds.uid,
+            gid: creds.gid,
+            connection: id,
+            pidfd,
+        });
         sys::set_send_timeout(sock.as_fd(), limits.send_timeout)?;
         Ok(Arc::new(Connection {
             id,
@@ -150,7 +158,10 @@ impl Connection {
             cond: Condvar::new(),
             next_call: AtomicU64::new(1),
             next_link: AtomicU64::new(1),
-            objects: Mutex::new(Objects { next_export: EXPORT_BASE, ..Objects::default() }),
+            objects: Mutex::new(Objects {
+                next_export: EXPORT_BASE,
+                ..Objects::default()
+            }),
         }))
     }
 
@@ -196,8 +207,9 @@ impl Connection {
         h.object = object;
         h.code = code;
         h.version = version;
-        h.descriptor_len = u16::try_from(descriptor.len())
-            .map_err(|_| TransportError::Encode(format!("descriptor of {} bytes", descriptor.len())))?;
+        h.descriptor_len = u16::try_from(descriptor.len()).map_err(|_| {
+            TransportError::Encode(format!("descriptor of {} bytes", descriptor.len()))
+        })?;
         h.payload_len = (buf.len() - HEADER_LEN - descriptor.len()) as u32;
         Ok((h, buf, fds))
     }
@@ -210,7 +222,8 @@ impl Connection {
         code: u32,
         args: &A,
     ) -> Result<R, Status> {
-        let (mut h, mut buf, fds) = self.encode_transaction(object, descriptor, version, code, args)?;
+        let (mut h, mut buf, fds) =
+            self.encode_transaction(object, descriptor, version, code, args)?;
         let call_id = self.next_call.fetch_add(1, Ordering::Relaxed);
         h.call_id = call_id;
         {
@@ -240,7 +253,8 @@ impl Connection {
         if let Some(reason) = &self.lock().dead {
             return Err(reason.clone().into());
         }
-        let (mut h, mut buf, fds) = self.encode_transaction(object, descriptor, version, code, args)?;
+        let (mut h, mut buf, fds) =
+            self.encode_transaction(object, descriptor, version, code, args)?;
         h.flags |= FLAG_ONEWAY;
         self.send(&mut h, &mut buf, &fds)
     }
@@ -274,13 +288,21 @@ impl Connection {
         } else {
             h.flags |= FLAG_MORE;
             h.encode(&mut buf[..HEADER_LEN]);
-            let mut r = sys::send_record(self.sock(), &[IoSlice::new(&buf[..FRAGMENT_MAX])], &borrowed);
+            let mut r = sys::send_record(
+                self.sock(),
+                &[IoSlice::new(&buf[..FRAGMENT_MAX])],
+                &borrowed,
+            );
             let mut offset = FRAGMENT_MAX;
             while r.is_ok() && offset < buf.len() {
                 let end = (offset + FRAGMENT_MAX - CONTINUATION_HEADER_LEN).min(buf.len());
                 let mut ch = [0u8; CONTINUATION_HEADER_LEN];
                 wire::encode_continuation(h.call_id, end < buf.len(), &mut ch);
-                r = sys::send_record(self.sock(), &[IoSlice::new(&ch), IoSlice::new(&buf[offset..end])], &[]);
+                r = sys::send_record(
+                    self.sock(),
+                    &[IoSlice::new(&ch), IoSlice::new(&buf[offset..end])],
+                    &[],
+                );
                 offset = end;
             }
             r
@@ -289,7 +311,9 @@ impl Connection {
             Ok(()) => Ok(()),
             Err(e) => {
                 let reason = match e.raw_os_error() {
-                    Some(libc::EPIPE) | Some(libc::ECONNRESET) | Some(libc::ENOTCONN) => TransportError::DeadObject,
+                    Some(libc::EPIPE) | Some(libc::ECONNRESET) | Some(libc::ENOTCONN) => {
+                        TransportError::DeadObject
+                    }
                     Some(libc::EAGAIN) => TransportError::Protocol(format!(
                         "peer pid {} did not read its socket for {:?}; connection closed",
                         self.peer.pid, self.limits.send_timeout
@@ -304,7 +328,13 @@ impl Connection {
         }
     }
 
-    fn send_control(&self, kind: Kind, object: u64, code: u32, payload: &[u8]) -> Result<(), Status> {
+    fn send_control(
+        &self,
+        kind: Kind,
+        object: u64,
+        code: u32,
+        payload: &[u8],
+    ) -> Result<(), Status> {
         let mut buf = vec![0u8; HEADER_LEN];
         buf.extend_from_slice(payload);
         let mut h = Header::new(kind);
@@ -319,7 +349,11 @@ impl Connection {
             let mut st = self.lock();
             loop {
                 if let Some(Some(_)) = st.pending.get(&call_id) {
-                    let reply = st.pending.remove(&call_id).flatten().expect("reply present");
+                    let reply = st
+                        .pending
+                        .remove(&call_id)
+                        .flatten()
+                        .expect("reply present");
                     return Ok(reply);
                 }
                 if let Some(reason) = &st.dead {
@@ -407,7 +441,9 @@ impl Connection {
                 "the peer closed the connection: {}",
                 String::from_utf8_lossy(&msg.data)
             ))),
-            Kind::Continuation => Work::Die(TransportError::Protocol("stray continuation fragment".into())),
+            Kind::Continuation => Work::Die(TransportError::Protocol(
+                "stray continuation fragment".into(),
+            )),
         }
     }
 
@@ -415,7 +451,9 @@ impl Connection {
         if !(wanted || st.rearm_deferred) || !st.registered || st.dead.is_some() {
             return;
         }
-        if st.in_flight >= self.limits.max_in_flight || st.oneways.len() >= self.limits.max_oneway_queued {
+        if st.in_flight >= self.limits.max_in_flight
+            || st.oneways.len() >= self.limits.max_oneway_queued
+        {
             // Back-pressure: this client waits (its socket fills up and its
             // sends block); every other connection goes on being served.
             st.rearm_deferred = true;
@@ -443,10 +481,17 @@ impl Connection {
         let (len, fds) = match sys::recv_record(self.sock(), buf, nonblocking).map_err(io)? {
             Received::WouldBlock => return Err(ReadError::WouldBlock),
             Received::Closed => return Err(ReadError::Closed(TransportError::DeadObject)),
-            Received::Record { truncated: true, .. } => {
-                return Err(protocol(format!("a frame larger than {FRAGMENT_MAX} bytes")));
+            Received::Record {
+                truncated: true, ..
+            } => {
+                return Err(protocol(format!(
+                    "a frame larger than {FRAGMENT_MAX} bytes"
+                )));
             }
-            Received::Record { fds_truncated: true, .. } => {
+            Received::Record {
+                fds_truncated: true,
+                ..
+            } => {
                 return Err(protocol(format!(
                     "more than {} file descriptors in one message",
                     sys::MAX_FDS_HARD
@@ -454,10 +499,16 @@ impl Connection {
             }
             Received::Record { len, fds, .. } => (len, fds),
         };
-        let mut assembly = wire::Assembly::begin(&buf[..len], fds.len(), self.limits.max_message, self.limits.max_fds)
-            .map_err(ReadError::Closed)?;
+        let mut assembly = wire::Assembly::begin(
+            &buf[..len],
+            fds.len(),
+            self.limits.max_message,
+            self.limits.max_fds,
+        )
+        .map_err(ReadError::Closed)?;
         while !assembly.is_complete() {
-            let arrived = sys::wait_readable(self.sock(), self.limits.fragment_timeout).map_err(io)?;
+            let arrived =
+                sys::wait_readable(self.sock(), self.limits.fragment_timeout).map_err(io)?;
             if !arrived {
                 let (got, total) = assembly.progress();
                 return Err(protocol(format!(
@@ -466,9 +517,16 @@ impl Connection {
                 )));
             }
             let len = match sys::recv_record(self.sock(), buf, false).map_err(io)? {
-                Received::Record { len, fds, truncated: false, fds_truncated: false } if fds.is_empty() => len,
+                Received::Record {
+                    len,
+                    fds,
+                    truncated: false,
+                    fds_truncated: false,
+                } if fds.is_empty() => len,
                 Received::Record { .. } => {
-                    return Err(protocol("oversized continuation fragment, or one with file descriptors".into()))
+                    return Err(protocol(
+                        "oversized continuation fragment, or one with file descriptors".into(),
+                    ))
                 }
                 Received::Closed => return Err(ReadError::Closed(TransportError::DeadObject)),
                 Received::WouldBlock => continue,
@@ -504,7 +562,8 @@ impl Connection {
                     }
                     Err(status) => {
                         reply.push(1);
-                        reply = postcard::to_extend(&status, reply).unwrap_or_else(|_| vec![0u8; HEADER_LEN]);
+                        reply = postcard::to_extend(&status, reply)
+                            .unwrap_or_else(|_| vec![0u8; HEADER_LEN]);
                         Vec::new()
                     }
                 };
@@ -524,14 +583,20 @@ impl Connection {
                     if st.oneway_running {
                         return;
                     }
-                    let Some(msg) = st.oneways.pop_front() else { return };
+                    let Some(msg) = st.oneways.pop_front() else {
+                        return;
+                    };
                     st.oneway_running = true;
                     self.maybe_rearm(&mut st, false);
                     msg
                 };
                 let (result, _fds) = self.dispatch(msg);
                 if let Err(status) = result {
-                    tracing::warn!(connection = self.id, pid = self.peer.pid, "oneway call failed: {status}");
+                    tracing::warn!(
+                        connection = self.id,
+                        pid = self.peer.pid,
+                        "oneway call failed: {status}"
+                    );
                 }
                 let mut st = self.lock();
                 st.oneway_running = false;
@@ -548,7 +613,11 @@ impl Connection {
                         e.sent == 0
                     }
                     None => {
-                        tracing::debug!(connection = self.id, object, "release of an unknown object");
+                        tracing::debug!(
+                            connection = self.id,
+                            object,
+                            "release of an unknown object"
+                        );
                         false
                     }
                 };
@@ -567,13 +636,22 @@ impl Connection {
         let h = msg.header;
         let desc_len = h.descriptor_len as usize;
         let Ok(descriptor) = std::str::from_utf8(&msg.data[..desc_len]) else {
-            return (Err(Status::exception(ExceptionCode::BadParcelable, "descriptor is not UTF-8")), Vec::new());
+            return (
+                Err(Status::exception(
+                    ExceptionCode::BadParcelable,
+                    "descriptor is not UTF-8",
+                )),
+                Vec::new(),
+            );
         };
         let Some(binder) = self.local_object(h.object) else {
             return (
                 Err(Status::exception(
                     ExceptionCode::StaleHandle,
-                    format!("object {} does not exist on this connection (released, or never existed)", h.object),
+                    format!(
+                        "object {} does not exist on this connection (released, or never existed)",
+                        h.object
+                    ),
                 )),
                 Vec::new(),
             );
@@ -582,7 +660,11 @@ impl Connection {
             return (
                 Err(Status::exception(
                     ExceptionCode::WrongInterface,
-                    format!("object {} implements {}, the call names {descriptor}", h.object, binder.descriptor()),
+                    format!(
+                        "object {} implements {}, the call names {descriptor}",
+                        h.object,
+                        binder.descriptor()
+                    ),
                 )),
                 Vec::new(),
             );
@@ -615,17 +697,22 @@ impl Connection {
         let (result, fds) = with_dispatch_context(self, msg.fds, || {
             with_caller(&self.peer, || {
                 let mut out = Vec::new();
-                catch_unwind(AssertUnwindSafe(|| binder.transact(h.code, payload, &mut out)))
-                    .map_err(|panic| {
-                        let what = panic
-                            .downcast_ref::<&str>()
-                            .map(|s| s.to_string())
-                            .or_else(|| panic.downcast_ref::<String>().cloned())
-                            .unwrap_or_else(|| "a panic".into());
-                        tracing::error!("{descriptor}.{method} panicked: {what}");
-                        Status::exception(ExceptionCode::ServiceFailed, format!("{descriptor}.{method} panicked: {what}"))
-                    })
-                    .and_then(|r| r.map(|()| out))
+                catch_unwind(AssertUnwindSafe(|| {
+                    binder.transact(h.code, payload, &mut out)
+                }))
+                .map_err(|panic| {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a panic".into());
+                    tracing::error!("{descriptor}.{method} panicked: {what}");
+                    Status::exception(
+                        ExceptionCode::ServiceFailed,
+                        format!("{descriptor}.{method} panicked: {what}"),
+                    )
+                })
+                .and_then(|r| r.map(|()| out))
             })
         });
         (result, fds)
@@ -643,7 +730,11 @@ impl Connection {
 
     /// Exports a local object on this connection; the same object gets the
     /// same id each time it is sent.
-    pub(crate) fn export<T: ?Sized>(self: &Arc<Self>, object: &Arc<T>, binder: impl FnOnce() -> Arc<dyn Binder>) -> u64 {
+    pub(crate) fn export<T: ?Sized>(
+        self: &Arc<Self>,
+        object: &Arc<T>,
+        binder: impl FnOnce() -> Arc<dyn Binder>,
+    ) -> u64 {
         let key = Arc::as_ptr(object) as *const () as usize;
         let id = {
             let mut objs = self.objects();
@@ -653,7 +744,14 @@ impl Connection {
             } else {
                 let id = objs.next_export;
                 objs.next_export += 1;
-                objs.exports.insert(id, Export { binder: binder(), key, sent: 1 });
+                objs.exports.insert(
+                    id,
+                    Export {
+                        binder: binder(),
+                        key,
+                        sent: 1,
+                    },
+                );
                 objs.by_key.insert(key, id);
                 id
             }
@@ -672,8 +770,18 @@ impl Connection {
                 return Handle { inner };
             }
         }
-        let inner = Arc::new(HandleInner { conn: self.clone(), id, recipients: Mutex::new(Vec::new()) });
-        objs.imports.insert(id, Import { handle: Arc::downgrade(&inner), received: 1 });
+        let inner = Arc::new(HandleInner {
+            conn: self.clone(),
+            id,
+            recipients: Mutex::new(Vec::new()),
+        });
+        objs.imports.insert(
+            id,
+            Import {
+                handle: Arc::downgrade(&inner),
+                received: 1,
+            },
+        );
         Handle { inner }
     }
 
@@ -695,12 +803,20 @@ impl Connection {
         }
     }
 
-    pub(crate) fn link_to_death(self: &Arc<Self>, inner: &HandleInner, recipient: Arc<dyn DeathRecipient>) -> Result<u64, Status> {
+    pub(crate) fn link_to_death(
+        self: &Arc<Self>,
+        inner: &HandleInner,
+        recipient: Arc<dyn DeathRecipient>,
+    ) -> Result<u64, Status> {
         if self.is_dead() {
             return Err(TransportError::DeadObject.into());
         }
         let link = self.next_link.fetch_add(1, Ordering::Relaxed);
-        inner.recipients.lock().unwrap_or_else(|p| p.into_inner()).push((link, recipient));
+        inner
+            .recipients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((link, recipient));
         // Death must be noticed even when no call is in flight.
         self.register();
         Ok(link)
@@ -736,7 +852,11 @@ impl Connection {
                 return;
             }
             if let TransportError::Protocol(why) = &reason {
-                tracing::warn!(connection = self.id, pid = self.peer.pid, "closing connection: {why}");
+                tracing::warn!(
+                    connection = self.id,
+                    pid = self.peer.pid,
+                    "closing connection: {why}"
+                );
                 // Best effort: tell the peer why, so its caller sees the reason.
                 if !why.starts_with("the peer closed") {
                     let _ = self.send_control(Kind::ProtocolError, 0, 0, why.as_bytes());
@@ -753,13 +873,18 @@ impl Connection {
         }
         let (handles, exports): (Vec<Arc<HandleInner>>, Vec<Arc<dyn Binder>>) = {
             let mut objs = self.objects();
-            let handles = objs.imports.values().filter_map(|i| i.handle.upgrade()).collect();
+            let handles = objs
+                .imports
+                .values()
+                .filter_map(|i| i.handle.upgrade())
+                .collect();
             let exports = objs.exports.drain().map(|(_, e)| e.binder).collect();
             objs.by_key.clear();
             (handles, exports)
         };
         for inner in handles {
-            let recipients = std::mem::take(&mut *inner.recipients.lock().unwrap_or_else(|p| p.into_inner()));
+            let recipients =
+                std::mem::take(&mut *inner.recipients.lock().unwrap_or_else(|p| p.into_inner()));
             let handle = Handle { inner };
             for (_, r) in recipients {
                 r.binder_died(&handle);
@@ -780,7 +905,15 @@ fn decode_reply<R: DeserializeOwned>(conn: &Arc<Connection>, reply: Incoming) ->
     let data = &reply.data[reply.header.descriptor_len as usize..];
     match data.first() {
         Some(0) => decode_exact::<R>(conn, &data[1..], reply.fds, "result"),
-        Some(1) => Err(parcel::decode_exact::<Status>(conn, &data[1..], Vec::new(), "status")?),
-        _ => Err(Status::exception(ExceptionCode::BadParcelable, "reply without a status byte")),
+        Some(1) => Err(parcel::decode_exact::<Status>(
+            conn,
+            &data[1..],
+            Vec::new(),
+            "status",
+        )?),
+        _ => Err(Status::exception(
+            ExceptionCode::BadParcelable,
+            "reply without a status byte",
+        )),
     }
 }

@@ -132,8 +132,12 @@ macro_rules! interface {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __interface_ret {
-    () => { () };
-    ($ret:ty) => { $ret };
+    () => {
+        ()
+    };
+    ($ret:ty) => {
+        $ret
+    };
 }
 
 #[doc(hidden)]

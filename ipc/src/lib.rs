@@ -37,10 +37,14 @@ mod sys;
 pub mod service_manager;
 pub mod wire;
 
-pub use object::{caller, Binder, DeathLink, DeathRecipient, Handle, Interface, PeerInfo, Proxy, Strong, Stub};
+pub use object::{
+    caller, Binder, DeathLink, DeathRecipient, Handle, Interface, PeerInfo, Proxy, Strong, Stub,
+};
 pub use parcel::Fd;
 pub use runtime::{Policy, Runtime};
-pub use service_manager::{IServiceCallback, IServiceManager, ServiceInfo, ServiceManager, ServiceManagerService};
+pub use service_manager::{
+    IServiceCallback, IServiceManager, ServiceInfo, ServiceManager, ServiceManagerService,
+};
 pub use status::{ExceptionCode, Result, Status, TransportError};
 
 #[doc(hidden)]
@@ -80,3 +84,5 @@ impl Default for Limits {
         }
     }
 }
+pub mod queue;
+pub mod shm;

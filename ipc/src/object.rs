@@ -104,7 +104,8 @@ pub(crate) struct HandleInner {
 
 impl Drop for HandleInner {
     fn drop(&mut self) {
-        self.conn.handle_dropped(self.id, self as *const HandleInner);
+        self.conn
+            .handle_dropped(self.id, self as *const HandleInner);
     }
 }
 
@@ -143,12 +144,19 @@ impl Handle {
     /// connection to it closes). If it is already dead, fails with
     /// `DeadObject` and does not call.
     pub fn link_to_death(&self, recipient: Arc<dyn DeathRecipient>) -> Result<DeathLink, Status> {
-        self.inner.conn.link_to_death(&self.inner, recipient).map(DeathLink)
+        self.inner
+            .conn
+            .link_to_death(&self.inner, recipient)
+            .map(DeathLink)
     }
 
     /// Undoes [`link_to_death`](Self::link_to_death).
     pub fn unlink_to_death(&self, link: DeathLink) {
-        self.inner.recipients.lock().expect("recipients").retain(|(id, _)| *id != link.0);
+        self.inner
+            .recipients
+            .lock()
+            .expect("recipients")
+            .retain(|(id, _)| *id != link.0);
     }
 
     /// A two-way call: sends `args`, waits for the reply, decodes `R`.
@@ -159,7 +167,9 @@ impl Handle {
         code: u32,
         args: &A,
     ) -> Result<R, Status> {
-        self.inner.conn.call(self.inner.id, descriptor, version, code, args)
+        self.inner
+            .conn
+            .call(self.inner.id, descriptor, version, code, args)
     }
 
     /// A oneway call: sends `args` and returns once they are sent.
@@ -170,13 +180,20 @@ impl Handle {
         code: u32,
         args: &A,
     ) -> Result<(), Status> {
-        self.inner.conn.call_oneway(self.inner.id, descriptor, version, code, args)
+        self.inner
+            .conn
+            .call_oneway(self.inner.id, descriptor, version, code, args)
     }
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Handle(connection {}, object {})", self.inner.conn.id(), self.inner.id)
+        write!(
+            f,
+            "Handle(connection {}, object {})",
+            self.inner.conn.id(),
+            self.inner.id
+        )
     }
 }
 
@@ -208,7 +225,10 @@ pub struct Proxy<I: ?Sized> {
 impl<I: ?Sized> Proxy<I> {
     /// A proxy over `handle`.
     pub fn new(handle: Handle) -> Proxy<I> {
-        Proxy { handle, _interface: PhantomData }
+        Proxy {
+            handle,
+            _interface: PhantomData,
+        }
     }
 
     /// The handle the proxy calls.
@@ -266,9 +286,7 @@ impl<I: ?Sized + Interface> Strong<I> {
     pub fn same_object(&self, other: &Strong<I>) -> bool {
         match (self.handle(), other.handle()) {
             (Some(a), Some(b)) => a.same_object(b),
-            (None, None) => {
-                std::ptr::addr_eq(Arc::as_ptr(&self.0), Arc::as_ptr(&other.0))
-            }
+            (None, None) => std::ptr::addr_eq(Arc::as_ptr(&self.0), Arc::as_ptr(&other.0)),
             _ => false,
         }
     }

@@ -42,7 +42,11 @@ pub(crate) fn encode_into<T: Serialize + ?Sized>(
     out: &mut Vec<u8>,
 ) -> Result<Vec<OwnedFd>, Status> {
     let previous = ENCODING.with(|c| {
-        c.borrow_mut().replace(EncodeContext { conn: conn.clone(), fds: Vec::new(), error: None })
+        c.borrow_mut().replace(EncodeContext {
+            conn: conn.clone(),
+            fds: Vec::new(),
+            error: None,
+        })
     });
     let taken = std::mem::take(out);
     let result = postcard::to_extend(value, taken);
@@ -71,7 +75,11 @@ pub(crate) fn with_dispatch_context<R>(
         })
     });
     let prev_enc = ENCODING.with(|c| {
-        c.borrow_mut().replace(EncodeContext { conn: conn.clone(), fds: Vec::new(), error: None })
+        c.borrow_mut().replace(EncodeContext {
+            conn: conn.clone(),
+            fds: Vec::new(),
+            error: None,
+        })
     });
     let r = f();
     DECODING.with(|c| *c.borrow_mut() = prev_dec);
@@ -154,7 +162,10 @@ impl Serialize for Fd {
                 Ok(ctx.fds.len() - 1)
             }
             Err(e) => {
-                let why = format!("file descriptor {} could not be duplicated: {e}", self.0.as_raw_fd());
+                let why = format!(
+                    "file descriptor {} could not be duplicated: {e}",
+                    self.0.as_raw_fd()
+                );
                 ctx.error = Some(why.clone());
                 Err(why)
             }
@@ -173,9 +184,9 @@ impl<'de> Deserialize<'de> for Fd {
         let taken = with_decode(|ctx| {
             let received = ctx.fds.len();
             match ctx.fds.get_mut(index) {
-                Some(slot) => slot.take().ok_or_else(|| {
-                    format!("file descriptor {index} is referenced twice")
-                }),
+                Some(slot) => slot
+                    .take()
+                    .ok_or_else(|| format!("file descriptor {index} is referenced twice")),
                 None => Err(format!(
                     "file descriptor {index} referenced, but the message carries {received}"
                 )),

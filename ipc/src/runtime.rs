@@ -87,7 +87,10 @@ impl Runtime {
                 published: RwLock::new(HashMap::new()),
                 listener: Mutex::new(None),
                 policy: RwLock::new(None),
-                pool: Mutex::new(PoolState { started: 0, size: 4 }),
+                pool: Mutex::new(PoolState {
+                    started: 0,
+                    size: 4,
+                }),
             }),
         })
     }
@@ -112,7 +115,10 @@ impl Runtime {
     pub fn listen(&self, path: &Path) -> std::io::Result<()> {
         let mut slot = self.inner.listener.lock().expect("listener");
         if slot.is_some() {
-            return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "runtime already listens"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "runtime already listens",
+            ));
         }
         let fd = sys::listen(path)?;
         rustix::fs::fcntl_setfl(&fd, rustix::fs::OFlags::NONBLOCK)
@@ -126,7 +132,12 @@ impl Runtime {
 
     /// The path this runtime listens at, if it does.
     pub fn endpoint(&self) -> Option<PathBuf> {
-        self.inner.listener.lock().expect("listener").as_ref().map(|(_, p)| p.clone())
+        self.inner
+            .listener
+            .lock()
+            .expect("listener")
+            .as_ref()
+            .map(|(_, p)| p.clone())
     }
 
     /// Publishes a local object to every connection; returns its object id.
@@ -139,7 +150,11 @@ impl Runtime {
     /// Publishes `binder` under a fixed id (the service manager is 0).
     pub fn publish_at(&self, id: u64, binder: Arc<dyn Binder>) {
         assert!(id < EXPORT_BASE, "published ids are below {EXPORT_BASE}");
-        self.inner.published.write().expect("published").insert(id, binder);
+        self.inner
+            .published
+            .write()
+            .expect("published")
+            .insert(id, binder);
     }
 
     /// Withdraws a published object; calls to it get a stale-handle error.
@@ -155,7 +170,11 @@ impl Runtime {
     }
 
     /// A typed proxy for object `object` at `endpoint`.
-    pub fn proxy<I: ?Sized + Interface>(&self, endpoint: &Path, object: u64) -> Result<Strong<I>, Status> {
+    pub fn proxy<I: ?Sized + Interface>(
+        &self,
+        endpoint: &Path,
+        object: u64,
+    ) -> Result<Strong<I>, Status> {
         Ok(Strong::new(I::new_proxy(self.handle(endpoint, object)?)))
     }
 
@@ -197,11 +216,25 @@ impl Runtime {
             self.inner.epoll.remove(fd.as_fd());
             let _ = std::fs::remove_file(path);
         }
-        let conns: Vec<_> = self.inner.connections.read().expect("connections").values().cloned().collect();
+        let conns: Vec<_> = self
+            .inner
+            .connections
+            .read()
+            .expect("connections")
+            .values()
+            .cloned()
+            .collect();
         for c in conns {
             c.die(TransportError::DeadObject);
         }
-        let outgoing: Vec<_> = self.inner.outgoing.lock().expect("outgoing").values().filter_map(Weak::upgrade).collect();
+        let outgoing: Vec<_> = self
+            .inner
+            .outgoing
+            .lock()
+            .expect("outgoing")
+            .values()
+            .filter_map(Weak::upgrade)
+            .collect();
         for c in outgoing {
             c.die(TransportError::DeadObject);
         }
@@ -225,10 +258,20 @@ impl RuntimeInner {
     }
 
     pub(crate) fn published_all(&self) -> Vec<Arc<dyn Binder>> {
-        self.published.read().expect("published").values().cloned().collect()
+        self.published
+            .read()
+            .expect("published")
+            .values()
+            .cloned()
+            .collect()
     }
 
-    pub(crate) fn check_policy(&self, caller: &PeerInfo, descriptor: &str, method: &str) -> Result<(), Status> {
+    pub(crate) fn check_policy(
+        &self,
+        caller: &PeerInfo,
+        descriptor: &str,
+        method: &str,
+    ) -> Result<(), Status> {
         match &*self.policy.read().expect("policy") {
             Some(p) => p.check(caller, descriptor, method),
             None => Ok(()),
@@ -239,7 +282,10 @@ impl RuntimeInner {
         if !conn.set_registered() {
             return;
         }
-        self.connections.write().expect("connections").insert(conn.id(), conn.clone());
+        self.connections
+            .write()
+            .expect("connections")
+            .insert(conn.id(), conn.clone());
         if let Err(e) = self.epoll.add_oneshot(conn.sock(), conn.id()) {
             tracing::error!(connection = conn.id(), "epoll add failed: {e}");
         }
@@ -247,7 +293,13 @@ impl RuntimeInner {
     }
 
     pub(crate) fn forget_connection(&self, conn: &Connection) {
-        if self.connections.write().expect("connections").remove(&conn.id()).is_some() {
+        if self
+            .connections
+            .write()
+            .expect("connections")
+            .remove(&conn.id())
+            .is_some()
+        {
             self.epoll.remove(conn.sock());
         }
     }
@@ -278,7 +330,12 @@ impl RuntimeInner {
                 WAKE_TOKEN => return,
                 LISTENER_TOKEN => self.accept_all(),
                 id => {
-                    let conn = self.connections.read().expect("connections").get(&id).cloned();
+                    let conn = self
+                        .connections
+                        .read()
+                        .expect("connections")
+                        .get(&id)
+                        .cloned();
                     if let Some(conn) = conn {
                         conn.on_readable();
                     }
@@ -289,7 +346,9 @@ impl RuntimeInner {
 
     fn accept_all(self: &Arc<Self>) {
         let listener = self.listener.lock().expect("listener");
-        let Some((fd, _)) = listener.as_ref() else { return };
+        let Some((fd, _)) = listener.as_ref() else {
+            return;
+        };
         loop {
             match sys::accept(fd.as_fd()) {
                 Ok(Some(sock)) => {

@@ -130,7 +130,10 @@ impl ServiceManagerService {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let service = Arc::new(ServiceManagerService { rt: rt.clone(), registry: Arc::default() });
+        let service = Arc::new(ServiceManagerService {
+            rt: rt.clone(),
+            registry: Arc::default(),
+        });
         let object: Arc<dyn IServiceManager> = service.clone();
         rt.publish_at(OBJECT_ID, Arc::new(Stub(object)));
         rt.listen(path)?;
@@ -147,14 +150,20 @@ fn current_caller() -> Result<Arc<PeerInfo>, Status> {
 }
 
 impl IServiceManager for ServiceManagerService {
-    fn add_service(&self, name: String, descriptor: String, version: u32, endpoint: String, object: u64) -> Result<(), Status> {
+    fn add_service(
+        &self,
+        name: String,
+        descriptor: String,
+        version: u32,
+        endpoint: String,
+        object: u64,
+    ) -> Result<(), Status> {
         let peer = current_caller()?;
         valid_name(&name)?;
         // The endpoint must be the caller's own: the kernel says who listens.
-        let handle = self
-            .rt
-            .handle(Path::new(&endpoint), object)
-            .map_err(|e| Status::illegal_argument(format!("endpoint {endpoint}: cannot connect: {e}")))?;
+        let handle = self.rt.handle(Path::new(&endpoint), object).map_err(|e| {
+            Status::illegal_argument(format!("endpoint {endpoint}: cannot connect: {e}"))
+        })?;
         let owner = handle.peer();
         if owner.pid != peer.pid {
             return Err(Status::security(format!(
@@ -162,7 +171,15 @@ impl IServiceManager for ServiceManagerService {
                 owner.pid, peer.pid
             )));
         }
-        let info = ServiceInfo { name: name.clone(), descriptor, version, endpoint, object, pid: peer.pid, uid: peer.uid };
+        let info = ServiceInfo {
+            name: name.clone(),
+            descriptor,
+            version,
+            endpoint,
+            object,
+            pid: peer.pid,
+            uid: peer.uid,
+        };
         let registry = Arc::downgrade(&self.registry);
         let (gone_name, gone_pid) = (name.clone(), peer.pid);
         handle.link_to_death(Arc::new(move |_: &Handle| {
@@ -183,8 +200,18 @@ impl IServiceManager for ServiceManagerService {
                     )));
                 }
             }
-            reg.services.insert(name.clone(), Registration { info: info.clone(), _keep_alive: handle });
-            reg.watchers.iter().filter(|w| name.starts_with(&w.prefix)).map(|w| w.callback.clone()).collect()
+            reg.services.insert(
+                name.clone(),
+                Registration {
+                    info: info.clone(),
+                    _keep_alive: handle,
+                },
+            );
+            reg.watchers
+                .iter()
+                .filter(|w| name.starts_with(&w.prefix))
+                .map(|w| w.callback.clone())
+                .collect()
         };
         tracing::info!(service = %name, pid = peer.pid, uid = peer.uid, "service registered");
         for cb in to_notify {
@@ -200,15 +227,32 @@ impl IServiceManager for ServiceManagerService {
     }
 
     fn list_services(&self) -> Result<Vec<ServiceInfo>, Status> {
-        Ok(self.registry().services.values().map(|r| r.info.clone()).collect())
+        Ok(self
+            .registry()
+            .services
+            .values()
+            .map(|r| r.info.clone())
+            .collect())
     }
 
-    fn register_for_notifications(&self, prefix: String, callback: Strong<dyn IServiceCallback>) -> Result<(), Status> {
+    fn register_for_notifications(
+        &self,
+        prefix: String,
+        callback: Strong<dyn IServiceCallback>,
+    ) -> Result<(), Status> {
         let peer = current_caller()?;
         let existing: Vec<ServiceInfo> = {
             let mut reg = self.registry();
-            reg.watchers.push(Watcher { prefix: prefix.clone(), callback: callback.clone(), connection: peer.connection });
-            reg.services.values().filter(|r| r.info.name.starts_with(&prefix)).map(|r| r.info.clone()).collect()
+            reg.watchers.push(Watcher {
+                prefix: prefix.clone(),
+                callback: callback.clone(),
+                connection: peer.connection,
+            });
+            reg.services
+                .values()
+                .filter(|r| r.info.name.starts_with(&prefix))
+                .map(|r| r.info.clone())
+                .collect()
         };
         for info in existing {
             let _ = callback.on_registration(info);
@@ -216,7 +260,10 @@ impl IServiceManager for ServiceManagerService {
         Ok(())
     }
 
-    fn unregister_for_notifications(&self, callback: Strong<dyn IServiceCallback>) -> Result<(), Status> {
+    fn unregister_for_notifications(
+        &self,
+        callback: Strong<dyn IServiceCallback>,
+    ) -> Result<(), Status> {
         let mut reg = self.registry();
         let before = reg.watchers.len();
         reg.watchers.retain(|w| !w.callback.same_object(&callback));
@@ -227,7 +274,9 @@ impl IServiceManager for ServiceManagerService {
     }
 
     fn on_client_gone(&self, peer: &PeerInfo) {
-        self.registry().watchers.retain(|w| w.connection != peer.connection);
+        self.registry()
+            .watchers
+            .retain(|w| w.connection != peer.connection);
     }
 }
 
@@ -243,7 +292,11 @@ struct ChannelCallback(Mutex<mpsc::Sender<ServiceInfo>>);
 
 impl IServiceCallback for ChannelCallback {
     fn on_registration(&self, service: ServiceInfo) -> Result<(), Status> {
-        let _ = self.0.lock().unwrap_or_else(|p| p.into_inner()).send(service);
+        let _ = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(service);
         Ok(())
     }
 }
@@ -257,7 +310,11 @@ impl ServiceManager {
     /// Connects to the service manager at `socket`.
     pub fn connect_at(rt: &Runtime, socket: &Path) -> Result<ServiceManager, Status> {
         let sm = rt.proxy::<dyn IServiceManager>(socket, OBJECT_ID)?;
-        Ok(ServiceManager { rt: rt.clone(), sm, socket: socket.to_path_buf() })
+        Ok(ServiceManager {
+            rt: rt.clone(),
+            sm,
+            socket: socket.to_path_buf(),
+        })
     }
 
     /// The raw interface.
@@ -268,15 +325,19 @@ impl ServiceManager {
     /// Publishes `service` in this process and registers it under `name`.
     /// The runtime starts listening at an endpoint beside the service
     /// manager's socket if it does not listen yet.
-    pub fn add_service<I: ?Sized + Interface>(&self, name: &str, service: &Strong<I>) -> Result<u64, Status> {
+    pub fn add_service<I: ?Sized + Interface>(
+        &self,
+        name: &str,
+        service: &Strong<I>,
+    ) -> Result<u64, Status> {
         let endpoint = match self.rt.endpoint() {
             Some(p) => p,
             None => {
                 let dir = self.socket.parent().unwrap_or(Path::new("/tmp"));
                 let path = dir.join(format!("ep-{}.sock", std::process::id()));
-                self.rt
-                    .listen(&path)
-                    .map_err(|e| TransportError::Io(format!("listen at {}: {e}", path.display())))?;
+                self.rt.listen(&path).map_err(|e| {
+                    TransportError::Io(format!("listen at {}: {e}", path.display()))
+                })?;
                 path
             }
         };
@@ -306,7 +367,9 @@ impl ServiceManager {
 
     /// A proxy to the service `name`, which must implement `I`.
     pub fn get_service<I: ?Sized + Interface>(&self, name: &str) -> Result<Strong<I>, Status> {
-        let info = self.check_service(name)?.ok_or_else(|| TransportError::NameNotFound(name.to_string()))?;
+        let info = self
+            .check_service(name)?
+            .ok_or_else(|| TransportError::NameNotFound(name.to_string()))?;
         self.open::<I>(&info)
     }
 
@@ -315,18 +378,28 @@ impl ServiceManager {
         if info.descriptor != I::DESCRIPTOR {
             return Err(Status::exception(
                 ExceptionCode::WrongInterface,
-                format!("{} implements {}, not {}", info.name, info.descriptor, I::DESCRIPTOR),
+                format!(
+                    "{} implements {}, not {}",
+                    info.name,
+                    info.descriptor,
+                    I::DESCRIPTOR
+                ),
             ));
         }
         self.rt.proxy::<I>(Path::new(&info.endpoint), info.object)
     }
 
     /// Waits up to `timeout` for `name` to register, then opens it.
-    pub fn wait_for_service<I: ?Sized + Interface>(&self, name: &str, timeout: Duration) -> Result<Strong<I>, Status> {
+    pub fn wait_for_service<I: ?Sized + Interface>(
+        &self,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<Strong<I>, Status> {
         let (tx, rx) = mpsc::channel();
         let callback: Arc<dyn IServiceCallback> = Arc::new(ChannelCallback(Mutex::new(tx)));
         let callback = Strong::new(callback);
-        self.sm.register_for_notifications(name.to_string(), callback.clone())?;
+        self.sm
+            .register_for_notifications(name.to_string(), callback.clone())?;
         let deadline = std::time::Instant::now() + timeout;
         let found = loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -339,12 +412,19 @@ impl ServiceManager {
         let _ = self.sm.unregister_for_notifications(callback);
         match found {
             Some(info) => self.open::<I>(&info),
-            None => Err(TransportError::NameNotFound(format!("{name} (waited {timeout:?})")).into()),
+            None => {
+                Err(TransportError::NameNotFound(format!("{name} (waited {timeout:?})")).into())
+            }
         }
     }
 
     /// Calls `callback` for each service whose name starts with `prefix`.
-    pub fn register_for_notifications(&self, prefix: &str, callback: Arc<dyn IServiceCallback>) -> Result<(), Status> {
-        self.sm.register_for_notifications(prefix.to_string(), Strong::new(callback))
+    pub fn register_for_notifications(
+        &self,
+        prefix: &str,
+        callback: Arc<dyn IServiceCallback>,
+    ) -> Result<(), Status> {
+        self.sm
+            .register_for_notifications(prefix.to_string(), Strong::new(callback))
     }
 }

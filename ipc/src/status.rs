@@ -120,7 +120,10 @@ pub enum Status {
 impl Status {
     /// An exception with a message.
     pub fn exception(code: ExceptionCode, message: impl Into<String>) -> Status {
-        Status::Exception { code, message: message.into() }
+        Status::Exception {
+            code,
+            message: message.into(),
+        }
     }
 
     /// An illegal-argument exception.
@@ -140,7 +143,10 @@ impl Status {
 
     /// A service-specific error.
     pub fn service_specific(code: i32, message: impl Into<String>) -> Status {
-        Status::ServiceSpecific { code, message: message.into() }
+        Status::ServiceSpecific {
+            code,
+            message: message.into(),
+        }
     }
 
     /// The exception code, if this is an exception.
@@ -174,7 +180,9 @@ impl From<TransportError> for Status {
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Status::Exception { code, message } => write!(f, "{} exception: {message}", code.as_str()),
+            Status::Exception { code, message } => {
+                write!(f, "{} exception: {message}", code.as_str())
+            }
             Status::ServiceSpecific { code, message } => {
                 write!(f, "service-specific error {code}: {message}")
             }

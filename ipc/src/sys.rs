@@ -23,8 +23,13 @@ fn io_err(e: Errno) -> io::Error {
 }
 
 fn seqpacket() -> io::Result<OwnedFd> {
-    net::socket_with(AddressFamily::UNIX, SocketType::SEQPACKET, SocketFlags::CLOEXEC, None)
-        .map_err(io_err)
+    net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::SEQPACKET,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .map_err(io_err)
 }
 
 /// Binds a listening SOCK_SEQPACKET socket at `path`. A socket file left at
@@ -85,11 +90,18 @@ pub fn set_send_timeout(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<()>
 }
 
 /// Sends one record with `fds` attached.
-pub fn send_record(fd: BorrowedFd<'_>, iov: &[IoSlice<'_>], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+pub fn send_record(
+    fd: BorrowedFd<'_>,
+    iov: &[IoSlice<'_>],
+    fds: &[BorrowedFd<'_>],
+) -> io::Result<()> {
     let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS_HARD))];
     let mut control = SendAncillaryBuffer::new(&mut space);
     if !fds.is_empty() && !control.push(SendAncillaryMessage::ScmRights(fds)) {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "too many file descriptors"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "too many file descriptors",
+        ));
     }
     loop {
         match net::sendmsg(fd, iov, &mut control, SendFlags::NOSIGNAL) {
@@ -259,12 +271,24 @@ impl Epoll {
 
     /// Registers `fd`, armed once: after each event it must be re-armed.
     pub fn add_oneshot(&self, fd: BorrowedFd<'_>, token: u64) -> io::Result<()> {
-        epoll::add(&self.fd, fd, epoll::EventData::new_u64(token), Self::flags()).map_err(io_err)
+        epoll::add(
+            &self.fd,
+            fd,
+            epoll::EventData::new_u64(token),
+            Self::flags(),
+        )
+        .map_err(io_err)
     }
 
     /// Re-arms a one-shot registration.
     pub fn rearm(&self, fd: BorrowedFd<'_>, token: u64) -> io::Result<()> {
-        epoll::modify(&self.fd, fd, epoll::EventData::new_u64(token), Self::flags()).map_err(io_err)
+        epoll::modify(
+            &self.fd,
+            fd,
+            epoll::EventData::new_u64(token),
+            Self::flags(),
+        )
+        .map_err(io_err)
     }
 
     /// Removes a registration.
@@ -278,7 +302,9 @@ impl Epoll {
         loop {
             match epoll::wait(&self.fd, &mut events, None) {
                 Ok((ready, _)) if !ready.is_empty() => {
-                    return Ok(Ready { token: ready[0].data.u64() });
+                    return Ok(Ready {
+                        token: ready[0].data.u64(),
+                    });
                 }
                 Ok(_) | Err(Errno::INTR) => continue,
                 Err(e) => return Err(io_err(e)),

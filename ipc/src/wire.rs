@@ -149,7 +149,9 @@ impl Header {
         let kind = Kind::from_u8(frame[5])
             .ok_or_else(|| protocol(format!("unknown message kind {}", frame[5])))?;
         if kind == Kind::Continuation {
-            return Err(protocol("continuation fragment without a message before it".into()));
+            return Err(protocol(
+                "continuation fragment without a message before it".into(),
+            ));
         }
         if frame.len() < HEADER_LEN {
             return Err(protocol(format!(
@@ -222,7 +224,12 @@ pub struct Assembly {
 impl Assembly {
     /// Starts a message from its first fragment, which arrived with
     /// `fds_received` file descriptors.
-    pub fn begin(frame: &[u8], fds_received: usize, max_message: usize, max_fds: usize) -> Result<Assembly, TransportError> {
+    pub fn begin(
+        frame: &[u8],
+        fds_received: usize,
+        max_message: usize,
+        max_fds: usize,
+    ) -> Result<Assembly, TransportError> {
         let h = Header::decode(frame)?;
         if usize::from(h.fd_count) != fds_received {
             return Err(protocol(format!(
@@ -231,7 +238,9 @@ impl Assembly {
             )));
         }
         if fds_received > max_fds {
-            return Err(protocol(format!("{fds_received} file descriptors exceed the limit of {max_fds}")));
+            return Err(protocol(format!(
+                "{fds_received} file descriptors exceed the limit of {max_fds}"
+            )));
         }
         if h.payload_len as usize > max_message {
             return Err(protocol(format!(
@@ -253,11 +262,18 @@ impl Assembly {
             )));
         }
         if more && first == total {
-            return Err(protocol("more fragments announced after the last byte".into()));
+            return Err(protocol(
+                "more fragments announced after the last byte".into(),
+            ));
         }
         let mut data = Vec::with_capacity(total);
         data.extend_from_slice(&frame[HEADER_LEN..]);
-        Ok(Assembly { header: h, data, total, more })
+        Ok(Assembly {
+            header: h,
+            data,
+            total,
+            more,
+        })
     }
 
     /// Whether every byte has arrived.
@@ -276,16 +292,24 @@ impl Assembly {
             return Err(protocol("continuation fragment after the last one".into()));
         }
         self.more = decode_continuation(frame, self.header.call_id)?;
-        self.data.extend_from_slice(&frame[CONTINUATION_HEADER_LEN..]);
+        self.data
+            .extend_from_slice(&frame[CONTINUATION_HEADER_LEN..]);
         if self.data.len() > self.total {
-            return Err(protocol(format!("message overran its announced {} bytes", self.total)));
+            return Err(protocol(format!(
+                "message overran its announced {} bytes",
+                self.total
+            )));
         }
         if self.more == (self.data.len() == self.total) {
             return Err(protocol(format!(
                 "fragment flags disagree with the length: {} of {} bytes, more fragments {}",
                 self.data.len(),
                 self.total,
-                if self.more { "announced" } else { "not announced" }
+                if self.more {
+                    "announced"
+                } else {
+                    "not announced"
+                }
             )));
         }
         Ok(())
@@ -301,7 +325,9 @@ impl Assembly {
 fn check_prefix(frame: &[u8]) -> Result<(), TransportError> {
     let magic = u32::from_le_bytes(frame[0..4].try_into().expect("4 bytes"));
     if magic != MAGIC {
-        return Err(protocol(format!("bad magic {magic:#010x}, expected {MAGIC:#010x}")));
+        return Err(protocol(format!(
+            "bad magic {magic:#010x}, expected {MAGIC:#010x}"
+        )));
     }
     if frame[4] != PROTOCOL_VERSION {
         return Err(protocol(format!(
@@ -352,7 +378,9 @@ mod tests {
         let mut buf = [0u8; HEADER_LEN];
         Header::new(Kind::Reply).encode(&mut buf);
         buf[0] = b'X';
-        assert!(matches!(Header::decode(&buf), Err(TransportError::Protocol(m)) if m.contains("bad magic")));
+        assert!(
+            matches!(Header::decode(&buf), Err(TransportError::Protocol(m)) if m.contains("bad magic"))
+        );
     }
 
     #[test]
@@ -360,7 +388,9 @@ mod tests {
         let mut buf = [0u8; HEADER_LEN];
         Header::new(Kind::Reply).encode(&mut buf);
         buf[5] = 99;
-        assert!(matches!(Header::decode(&buf), Err(TransportError::Protocol(m)) if m.contains("unknown message kind 99")));
+        assert!(
+            matches!(Header::decode(&buf), Err(TransportError::Protocol(m)) if m.contains("unknown message kind 99"))
+        );
     }
 
     #[test]

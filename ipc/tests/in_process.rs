@@ -4,7 +4,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
-use yunhal_ipc::{interface, ExceptionCode, Fd, Runtime, ServiceManager, ServiceManagerService, Status, Strong};
+use yunhal_ipc::{
+    interface, ExceptionCode, Fd, Runtime, ServiceManager, ServiceManagerService, Status, Strong,
+};
 
 interface! {
     pub trait ICounter: "yunhal.test.ICounter", version 1 {
@@ -58,7 +60,8 @@ impl ICounter for Counter {
     fn read_fd(&self, fd: Fd) -> Result<Vec<u8>, Status> {
         let mut file = std::fs::File::from(fd.into_inner());
         let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut file, &mut out).map_err(|e| Status::illegal_argument(e.to_string()))?;
+        std::io::Read::read_to_end(&mut file, &mut out)
+            .map_err(|e| Status::illegal_argument(e.to_string()))?;
         Ok(out)
     }
 }
@@ -78,7 +81,8 @@ fn setup() -> (tempdir::Dir, Runtime, Runtime, Runtime) {
     let svc_rt = Runtime::new().unwrap();
     let sm = ServiceManager::connect_at(&svc_rt, &dir.path.join("sm.sock")).unwrap();
     let svc: Arc<dyn ICounter> = Arc::new(Counter::default());
-    sm.add_service("yunhal.test.ICounter/default", &Strong::new(svc)).unwrap();
+    sm.add_service("yunhal.test.ICounter/default", &Strong::new(svc))
+        .unwrap();
     let client_rt = Runtime::new().unwrap();
     (dir, sm_rt, svc_rt, client_rt)
 }
@@ -91,7 +95,11 @@ mod tempdir {
         pub fn new() -> Dir {
             use std::sync::atomic::{AtomicU32, Ordering};
             static N: AtomicU32 = AtomicU32::new(0);
-            let path = std::env::temp_dir().join(format!("yh-ip-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+            let path = std::env::temp_dir().join(format!(
+                "yh-ip-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst)
+            ));
             std::fs::create_dir_all(&path).unwrap();
             Dir { path }
         }
@@ -107,7 +115,9 @@ mod tempdir {
 fn two_way_oneway_callback_and_fd_work_across_runtimes() {
     let (dir, _sm_rt, _svc_rt, client_rt) = setup();
     let sm = ServiceManager::connect_at(&client_rt, &dir.path.join("sm.sock")).unwrap();
-    let counter = sm.get_service::<dyn ICounter>("yunhal.test.ICounter/default").unwrap();
+    let counter = sm
+        .get_service::<dyn ICounter>("yunhal.test.ICounter/default")
+        .unwrap();
 
     assert_eq!(counter.add(2).unwrap(), 2);
     assert_eq!(counter.add(3).unwrap(), 5);
@@ -134,8 +144,16 @@ fn unknown_name_gives_name_not_found_and_wrong_interface_is_refused() {
     let (dir, _sm_rt, _svc_rt, client_rt) = setup();
     let sm = ServiceManager::connect_at(&client_rt, &dir.path.join("sm.sock")).unwrap();
     let err = sm.get_service::<dyn ICounter>("nope").unwrap_err();
-    assert!(matches!(err, Status::Transport(yunhal_ipc::TransportError::NameNotFound(_))), "{err}");
-    let err = sm.get_service::<dyn IListener>("yunhal.test.ICounter/default").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Status::Transport(yunhal_ipc::TransportError::NameNotFound(_))
+        ),
+        "{err}"
+    );
+    let err = sm
+        .get_service::<dyn IListener>("yunhal.test.ICounter/default")
+        .unwrap_err();
     assert_eq!(err.exception_code(), Some(ExceptionCode::WrongInterface));
 }
 
@@ -143,10 +161,14 @@ fn unknown_name_gives_name_not_found_and_wrong_interface_is_refused() {
 fn large_message_is_fragmented_and_arrives_whole() {
     let (dir, _sm_rt, _svc_rt, client_rt) = setup();
     let sm = ServiceManager::connect_at(&client_rt, &dir.path.join("sm.sock")).unwrap();
-    let counter = sm.get_service::<dyn ICounter>("yunhal.test.ICounter/default").unwrap();
+    let counter = sm
+        .get_service::<dyn ICounter>("yunhal.test.ICounter/default")
+        .unwrap();
     let path = dir.path.join("big");
     let big: Vec<u8> = (0..900_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&path, &big).unwrap();
-    let got = counter.read_fd(Fd::new(std::fs::File::open(&path).unwrap())).unwrap();
+    let got = counter
+        .read_fd(Fd::new(std::fs::File::open(&path).unwrap()))
+        .unwrap();
     assert_eq!(got, big);
 }
