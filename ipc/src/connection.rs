@@ -35,6 +35,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 /// are the objects a runtime publishes to every connection (services).
 pub(crate) const EXPORT_BASE: u64 = 1 << 32;
 
+/// Messages a pool thread reads off one connection before it returns to epoll.
+const POOL_BATCH: usize = 32;
+
 /// A message as read off the socket.
 pub(crate) struct Incoming {
     header: Header,
@@ -371,7 +374,7 @@ impl Connection {
             st.reader = ReaderState::Caller;
             drop(st);
             let read = self.read_message(false);
-            let work = self.finish_read(read, false);
+            let work = self.finish_read(read, None);
             self.run(work);
         }
     }
@@ -380,23 +383,43 @@ impl Connection {
 
     /// Called by a pool thread when epoll reports the socket.
     pub(crate) fn on_readable(self: &Arc<Self>) {
-        {
-            let mut st = self.lock();
-            if st.dead.is_some() {
+        // A pool thread keeps reading while what it reads is quick to
+        // handle (oneways, replies), so a stream of oneway calls costs one
+        // recvmsg each, not an epoll round trip each; after a batch it lets
+        // epoll pick the next ready connection.
+        for _ in 0..POOL_BATCH {
+            {
+                let mut st = self.lock();
+                if st.dead.is_some() {
+                    return;
+                }
+                if st.reader != ReaderState::Idle {
+                    st.rearm_pending = true;
+                    return;
+                }
+                st.reader = ReaderState::Pool;
+            }
+            let read = self.read_message(true);
+            let caught_up = matches!(read, Err(ReadError::WouldBlock));
+            let work = self.finish_read(read, Some(caught_up));
+            let read_on = !caught_up
+                && matches!(work, Work::Nothing | Work::DrainOneways | Work::Release(..));
+            self.run(work);
+            if !read_on {
                 return;
             }
-            if st.reader != ReaderState::Idle {
-                st.rearm_pending = true;
-                return;
-            }
-            st.reader = ReaderState::Pool;
         }
-        let read = self.read_message(true);
-        let work = self.finish_read(read, true);
-        self.run(work);
+        let mut st = self.lock();
+        self.maybe_rearm(&mut st, true);
     }
 
-    fn finish_read(self: &Arc<Self>, read: Result<Incoming, ReadError>, from_pool: bool) -> Work {
+    /// Releases the reader token and routes what was read. `pool` is
+    /// `Some(caught_up)` for a pool thread's read.
+    fn finish_read(
+        self: &Arc<Self>,
+        read: Result<Incoming, ReadError>,
+        pool: Option<bool>,
+    ) -> Work {
         let mut st = self.lock();
         st.reader = ReaderState::Idle;
         let work = match read {
@@ -407,8 +430,13 @@ impl Connection {
         if st.waiters > 0 {
             self.cond.notify_all();
         }
+        let wanted = match pool {
+            // Re-arm before running a two-way call, so that other pool
+            // threads serve this connection's other callers meanwhile.
+            Some(caught_up) => caught_up || matches!(work, Work::TwoWay(..)),
+            None => st.rearm_pending,
+        };
         if !matches!(work, Work::Die(_)) {
-            let wanted = from_pool || st.rearm_pending;
             self.maybe_rearm(&mut st, wanted);
         }
         work
@@ -571,7 +599,19 @@ impl Connection {
                 h.call_id = call_id;
                 h.payload_len = (reply.len() - HEADER_LEN) as u32;
                 if let Err(e) = self.send(&mut h, &mut reply, &fds) {
-                    tracing::debug!(connection = self.id, "reply not sent: {e}");
+                    // A result over the limits still gets an answer: the error.
+                    if let Status::Transport(TransportError::TooLarge { .. }) = e {
+                        let mut reply = vec![0u8; HEADER_LEN];
+                        reply.push(1);
+                        let mut reply = postcard::to_extend(&e, reply)
+                            .unwrap_or_else(|_| vec![0u8; HEADER_LEN]);
+                        h.payload_len = (reply.len() - HEADER_LEN) as u32;
+                        if let Err(e) = self.send(&mut h, &mut reply, &[]) {
+                            tracing::debug!(connection = self.id, "error reply not sent: {e}");
+                        }
+                    } else {
+                        tracing::debug!(connection = self.id, "reply not sent: {e}");
+                    }
                 }
                 let mut st = self.lock();
                 st.in_flight -= 1;

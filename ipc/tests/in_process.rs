@@ -172,3 +172,138 @@ fn large_message_is_fragmented_and_arrives_whole() {
         .unwrap();
     assert_eq!(got, big);
 }
+
+interface! {
+    pub trait IGate: "yunhal.test.IGate", version 1 {
+        1 => fn pass(id: u64) -> u64;
+    }
+}
+
+/// Holds every caller until opened, counting how many are inside at once.
+#[derive(Default)]
+struct Gate {
+    state: Mutex<(usize, usize, bool)>,
+    changed: std::sync::Condvar,
+}
+
+impl IGate for Gate {
+    fn pass(&self, id: u64) -> Result<u64, Status> {
+        let mut st = self.state.lock().unwrap();
+        st.0 += 1;
+        st.1 = st.1.max(st.0);
+        self.changed.notify_all();
+        while !st.2 {
+            st = self.changed.wait(st).unwrap();
+        }
+        st.0 -= 1;
+        Ok(id)
+    }
+}
+
+#[test]
+fn many_threads_of_one_client_share_one_connection() {
+    let (dir, _sm_rt, _svc_rt, client_rt) = setup();
+    let sm = ServiceManager::connect_at(&client_rt, &dir.path.join("sm.sock")).unwrap();
+    let counter = sm
+        .get_service::<dyn ICounter>("yunhal.test.ICounter/default")
+        .unwrap();
+
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let counter = counter.clone();
+            std::thread::spawn(move || {
+                for _ in 0..300 {
+                    counter.add(1).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+
+    assert_eq!(counter.add(0).unwrap(), 8 * 300);
+}
+
+#[test]
+fn calls_beyond_the_in_flight_limit_wait_instead_of_running() {
+    let dir = tempdir::Dir::new();
+    let limits = yunhal_ipc::Limits {
+        max_in_flight: 3,
+        ..Default::default()
+    };
+    let svc_rt = Runtime::with_limits(limits).unwrap();
+    svc_rt.set_thread_pool_size(8);
+    let gate = Arc::new(Gate::default());
+    let object: Arc<dyn IGate> = gate.clone();
+    let id = svc_rt.publish(&Strong::new(object));
+    svc_rt.listen(&dir.path.join("gate.sock")).unwrap();
+    let client_rt = Runtime::new().unwrap();
+    let proxy = client_rt
+        .proxy::<dyn IGate>(&dir.path.join("gate.sock"), id)
+        .unwrap();
+
+    let callers: Vec<_> = (0..10)
+        .map(|i| {
+            let proxy = proxy.clone();
+            std::thread::spawn(move || proxy.pass(i).unwrap())
+        })
+        .collect();
+    {
+        let mut st = gate.state.lock().unwrap();
+        while st.0 < 3 {
+            st = gate.changed.wait(st).unwrap();
+        }
+    }
+    // Give the other seven callers time to (wrongly) get in.
+    std::thread::sleep(Duration::from_millis(100));
+    let most_inside = gate.state.lock().unwrap().1;
+    gate.state.lock().unwrap().2 = true;
+    gate.changed.notify_all();
+    let mut ids: Vec<u64> = callers.into_iter().map(|t| t.join().unwrap()).collect();
+    ids.sort();
+
+    assert_eq!(most_inside, 3);
+    assert_eq!(ids, (0..10).collect::<Vec<_>>());
+}
+
+#[test]
+fn call_naming_the_wrong_interface_gets_wrong_interface() {
+    let (dir, _sm_rt, _svc_rt, client_rt) = setup();
+
+    let err = client_rt
+        .proxy::<dyn IGate>(&dir.path.join("sm.sock"), 0)
+        .unwrap()
+        .pass(1)
+        .unwrap_err();
+
+    assert_eq!(
+        err.exception_code(),
+        Some(ExceptionCode::WrongInterface),
+        "{err}"
+    );
+}
+
+#[test]
+fn oversized_result_gives_too_large_and_the_connection_survives() {
+    let (dir, _sm_rt, _svc_rt, client_rt) = setup();
+    let sm = ServiceManager::connect_at(&client_rt, &dir.path.join("sm.sock")).unwrap();
+    let counter = sm
+        .get_service::<dyn ICounter>("yunhal.test.ICounter/default")
+        .unwrap();
+    let path = dir.path.join("huge");
+    std::fs::write(&path, vec![1u8; (1 << 20) + 1]).unwrap();
+
+    let err = counter
+        .read_fd(Fd::new(std::fs::File::open(&path).unwrap()))
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Status::Transport(yunhal_ipc::TransportError::TooLarge { .. })
+        ),
+        "{err}"
+    );
+    assert_eq!(counter.add(1).unwrap(), 1, "the connection still works");
+}
