@@ -18,7 +18,8 @@ use crate::runtime::RuntimeInner;
 use crate::status::{ExceptionCode, Status, TransportError};
 use crate::sys::{self, Received};
 use crate::wire::{
-    self, Header, Kind, CONTINUATION_HEADER_LEN, FLAG_MORE, FLAG_ONEWAY, FRAGMENT_MAX, HEADER_LEN,
+    self, Header, Kind, CONTINUATION_HEADER_LEN, FLAG_MORE, FLAG_NESTED, FLAG_ONEWAY, FRAGMENT_MAX,
+    HEADER_LEN,
 };
 use crate::Limits;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -89,6 +90,20 @@ struct Objects {
     imports: HashMap<u64, Import>,
 }
 
+#[derive(Default)]
+struct Outbox {
+    queue: VecDeque<Outgoing>,
+    flushing: bool,
+}
+
+struct Outgoing {
+    header: Header,
+    buf: Vec<u8>,
+    fds: Vec<OwnedFd>,
+    /// A reply: it stops counting as in flight once sent.
+    reply: bool,
+}
+
 enum Work {
     Nothing,
     TwoWay(Incoming, u64),
@@ -112,7 +127,10 @@ pub(crate) struct Connection {
     peer: Arc<PeerInfo>,
     runtime: Weak<RuntimeInner>,
     limits: Limits,
-    send_lock: Mutex<()>,
+    outbox: Mutex<Outbox>,
+    /// A message whose first fragments have arrived, with its descriptors;
+    /// only the reader-token holder touches it.
+    partial: Mutex<Option<(wire::Assembly, Vec<OwnedFd>)>>,
     state: Mutex<State>,
     cond: Condvar,
     next_call: AtomicU64,
@@ -143,7 +161,8 @@ impl Connection {
             peer,
             runtime: Arc::downgrade(runtime),
             limits,
-            send_lock: Mutex::new(()),
+            outbox: Mutex::new(Outbox::default()),
+            partial: Mutex::new(None),
             state: Mutex::new(State {
                 reader: ReaderState::Idle,
                 pending: HashMap::new(),
@@ -225,10 +244,12 @@ impl Connection {
         code: u32,
         args: &A,
     ) -> Result<R, Status> {
-        let (mut h, mut buf, fds) =
-            self.encode_transaction(object, descriptor, version, code, args)?;
+        let (mut h, buf, fds) = self.encode_transaction(object, descriptor, version, code, args)?;
         let call_id = self.next_call.fetch_add(1, Ordering::Relaxed);
         h.call_id = call_id;
+        if crate::object::caller().is_some_and(|c| Arc::ptr_eq(&c, &self.peer)) {
+            h.flags |= FLAG_NESTED;
+        }
         {
             let mut st = self.lock();
             if let Some(reason) = &st.dead {
@@ -236,11 +257,10 @@ impl Connection {
             }
             st.pending.insert(call_id, None);
         }
-        if let Err(e) = self.send(&mut h, &mut buf, &fds) {
+        if let Err(e) = self.send(h, buf, fds, false) {
             self.lock().pending.remove(&call_id);
             return Err(e);
         }
-        drop(fds);
         let reply = self.wait_reply(call_id)?;
         decode_reply(self, reply)
     }
@@ -256,14 +276,25 @@ impl Connection {
         if let Some(reason) = &self.lock().dead {
             return Err(reason.clone().into());
         }
-        let (mut h, mut buf, fds) =
-            self.encode_transaction(object, descriptor, version, code, args)?;
+        let (mut h, buf, fds) = self.encode_transaction(object, descriptor, version, code, args)?;
         h.flags |= FLAG_ONEWAY;
-        self.send(&mut h, &mut buf, &fds)
+        self.send(h, buf, fds, false)
     }
 
     /// Sends one message; `buf` starts with [`HEADER_LEN`] bytes of room.
-    fn send(&self, h: &mut Header, buf: &mut [u8], fds: &[OwnedFd]) -> Result<(), Status> {
+    ///
+    /// At most one thread sends on a connection at a time; a message that
+    /// finds another being sent is queued and sent by that thread, so a peer
+    /// that stops reading holds one thread (until the send timeout closes
+    /// the connection), not every thread that has something to send it.
+    /// A reply counts as in flight until it is on the socket.
+    fn send(
+        &self,
+        mut h: Header,
+        buf: Vec<u8>,
+        fds: Vec<OwnedFd>,
+        reply: bool,
+    ) -> Result<(), Status> {
         let payload = buf.len() - HEADER_LEN - h.descriptor_len as usize;
         if payload > self.limits.max_message {
             return Err(TransportError::TooLarge {
@@ -282,8 +313,43 @@ impl Connection {
             .into());
         }
         h.fd_count = fds.len() as u8;
-        let borrowed: Vec<BorrowedFd<'_>> = fds.iter().map(|f| f.as_fd()).collect();
-        let _guard = self.send_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let message = Outgoing {
+            header: h,
+            buf,
+            fds,
+            reply,
+        };
+        {
+            let mut outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
+            if outbox.flushing {
+                outbox.queue.push_back(message);
+                return Ok(());
+            }
+            outbox.flushing = true;
+        }
+        let result = self.send_now(message);
+        loop {
+            let next = {
+                let mut outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
+                match outbox.queue.pop_front() {
+                    Some(m) => m,
+                    None => {
+                        outbox.flushing = false;
+                        break;
+                    }
+                }
+            };
+            if let Err(e) = self.send_now(next) {
+                tracing::debug!(connection = self.id, "queued message not sent: {e}");
+            }
+        }
+        result
+    }
+
+    fn send_now(&self, mut m: Outgoing) -> Result<(), Status> {
+        let borrowed: Vec<BorrowedFd<'_>> = m.fds.iter().map(|f| f.as_fd()).collect();
+        let buf = &mut m.buf;
+        let h = &mut m.header;
         let result = if buf.len() <= FRAGMENT_MAX {
             h.flags &= !FLAG_MORE;
             h.encode(&mut buf[..HEADER_LEN]);
@@ -310,25 +376,28 @@ impl Connection {
             }
             r
         };
-        match result {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                let reason = match e.raw_os_error() {
-                    Some(libc::EPIPE) | Some(libc::ECONNRESET) | Some(libc::ENOTCONN) => {
-                        TransportError::DeadObject
-                    }
-                    Some(libc::EAGAIN) => TransportError::Protocol(format!(
-                        "peer pid {} did not read its socket for {:?}; connection closed",
-                        self.peer.pid, self.limits.send_timeout
-                    )),
-                    _ => TransportError::Io(e.to_string()),
-                };
-                if !matches!(reason, TransportError::Io(_)) {
-                    sys::shutdown(self.sock());
-                }
-                Err(reason.into())
-            }
+        if m.reply {
+            let mut st = self.lock();
+            st.in_flight = st.in_flight.saturating_sub(1);
+            self.maybe_rearm(&mut st, false);
         }
+        result.map_err(|e| {
+            let reason = match e.raw_os_error() {
+                Some(libc::EPIPE) | Some(libc::ECONNRESET) | Some(libc::ENOTCONN) => {
+                    TransportError::DeadObject
+                }
+                Some(libc::EAGAIN) => TransportError::Protocol(format!(
+                    "peer pid {} did not read its socket for {:?}; connection closed",
+                    self.peer.pid, self.limits.send_timeout
+                )),
+                _ => TransportError::Io(e.to_string()),
+            };
+            if !matches!(reason, TransportError::Io(_)) {
+                // The reader sees the end and closes the connection.
+                sys::shutdown(self.sock());
+            }
+            reason.into()
+        })
     }
 
     fn send_control(
@@ -344,7 +413,7 @@ impl Connection {
         h.object = object;
         h.code = code;
         h.payload_len = payload.len() as u32;
-        self.send(&mut h, &mut buf, &[])
+        self.send(h, buf, Vec::new(), false)
     }
 
     fn wait_reply(self: &Arc<Self>, call_id: u64) -> Result<Incoming, Status> {
@@ -462,7 +531,14 @@ impl Connection {
             }
             Kind::Transaction => {
                 st.in_flight += 1;
-                Work::TwoWay(msg, st.oneway_received)
+                // A two-way call runs after the oneways read before it,
+                // unless it is nested in one of them (which would deadlock).
+                let after = if msg.header.flags & FLAG_NESTED != 0 {
+                    0
+                } else {
+                    st.oneway_received
+                };
+                Work::TwoWay(msg, after)
             }
             Kind::Release => Work::Release(msg.header.object, u64::from(msg.header.code)),
             Kind::ProtocolError => Work::Die(TransportError::Protocol(format!(
@@ -503,66 +579,67 @@ impl Connection {
         })
     }
 
+    /// Reads one whole message. A message whose fragments have not all
+    /// arrived is kept on the connection, and a non-blocking reader returns
+    /// `WouldBlock`: a peer that stops in the middle of a message holds its
+    /// own connection's buffer, not a thread.
     fn read_into(&self, buf: &mut [u8], nonblocking: bool) -> Result<Incoming, ReadError> {
         let protocol = |why: String| ReadError::Closed(TransportError::Protocol(why));
         let io = |e: std::io::Error| ReadError::Closed(TransportError::Io(e.to_string()));
-        let (len, fds) = match sys::recv_record(self.sock(), buf, nonblocking).map_err(io)? {
-            Received::WouldBlock => return Err(ReadError::WouldBlock),
-            Received::Closed => return Err(ReadError::Closed(TransportError::DeadObject)),
-            Received::Record {
-                truncated: true, ..
-            } => {
-                return Err(protocol(format!(
-                    "a frame larger than {FRAGMENT_MAX} bytes"
-                )));
-            }
-            Received::Record {
-                fds_truncated: true,
-                ..
-            } => {
-                return Err(protocol(format!(
-                    "more than {} file descriptors in one message",
-                    sys::MAX_FDS_HARD
-                )));
-            }
-            Received::Record { len, fds, .. } => (len, fds),
-        };
-        let mut assembly = wire::Assembly::begin(
-            &buf[..len],
-            fds.len(),
-            self.limits.max_message,
-            self.limits.max_fds,
-        )
-        .map_err(ReadError::Closed)?;
-        while !assembly.is_complete() {
-            let arrived =
-                sys::wait_readable(self.sock(), self.limits.fragment_timeout).map_err(io)?;
-            if !arrived {
-                let (got, total) = assembly.progress();
-                return Err(protocol(format!(
-                    "message stopped after {got} of {total} bytes (no fragment for {:?})",
-                    self.limits.fragment_timeout
-                )));
-            }
-            let len = match sys::recv_record(self.sock(), buf, false).map_err(io)? {
-                Received::Record {
-                    len,
-                    fds,
-                    truncated: false,
-                    fds_truncated: false,
-                } if fds.is_empty() => len,
-                Received::Record { .. } => {
-                    return Err(protocol(
-                        "oversized continuation fragment, or one with file descriptors".into(),
-                    ))
-                }
+        let mut partial = self.partial.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let (len, fds) = match sys::recv_record(self.sock(), buf, nonblocking).map_err(io)? {
+                Received::WouldBlock => return Err(ReadError::WouldBlock),
                 Received::Closed => return Err(ReadError::Closed(TransportError::DeadObject)),
-                Received::WouldBlock => continue,
+                Received::Record {
+                    truncated: true, ..
+                } => {
+                    return Err(protocol(format!(
+                        "a frame larger than {FRAGMENT_MAX} bytes"
+                    )));
+                }
+                Received::Record {
+                    fds_truncated: true,
+                    ..
+                } => {
+                    return Err(protocol(format!(
+                        "more than {} file descriptors in one message",
+                        sys::MAX_FDS_HARD
+                    )));
+                }
+                Received::Record { len, fds, .. } => (len, fds),
             };
-            assembly.push(&buf[..len]).map_err(ReadError::Closed)?;
+            let (assembly, first_fds) = match partial.take() {
+                Some((mut assembly, first_fds)) => {
+                    if !fds.is_empty() {
+                        return Err(protocol(
+                            "file descriptors in a continuation fragment".into(),
+                        ));
+                    }
+                    assembly.push(&buf[..len]).map_err(ReadError::Closed)?;
+                    (assembly, first_fds)
+                }
+                None => {
+                    let assembly = wire::Assembly::begin(
+                        &buf[..len],
+                        fds.len(),
+                        self.limits.max_message,
+                        self.limits.max_fds,
+                    )
+                    .map_err(ReadError::Closed)?;
+                    (assembly, fds)
+                }
+            };
+            if assembly.is_complete() {
+                let (header, data) = assembly.finish();
+                return Ok(Incoming {
+                    header,
+                    data,
+                    fds: first_fds,
+                });
+            }
+            *partial = Some((assembly, first_fds));
         }
-        let (header, data) = assembly.finish();
-        Ok(Incoming { header, data, fds })
     }
 
     // ---- running what was read -------------------------------------------
@@ -598,24 +675,21 @@ impl Connection {
                 let mut h = Header::new(Kind::Reply);
                 h.call_id = call_id;
                 h.payload_len = (reply.len() - HEADER_LEN) as u32;
-                if let Err(e) = self.send(&mut h, &mut reply, &fds) {
+                match self.send(h, reply, fds, true) {
+                    Ok(()) => {}
                     // A result over the limits still gets an answer: the error.
-                    if let Status::Transport(TransportError::TooLarge { .. }) = e {
+                    Err(e @ Status::Transport(TransportError::TooLarge { .. })) => {
                         let mut reply = vec![0u8; HEADER_LEN];
                         reply.push(1);
-                        let mut reply = postcard::to_extend(&e, reply)
+                        let reply = postcard::to_extend(&e, reply)
                             .unwrap_or_else(|_| vec![0u8; HEADER_LEN]);
                         h.payload_len = (reply.len() - HEADER_LEN) as u32;
-                        if let Err(e) = self.send(&mut h, &mut reply, &[]) {
+                        if let Err(e) = self.send(h, reply, Vec::new(), true) {
                             tracing::debug!(connection = self.id, "error reply not sent: {e}");
                         }
-                    } else {
-                        tracing::debug!(connection = self.id, "reply not sent: {e}");
                     }
+                    Err(e) => tracing::debug!(connection = self.id, "reply not sent: {e}"),
                 }
-                let mut st = self.lock();
-                st.in_flight -= 1;
-                self.maybe_rearm(&mut st, false);
             }
             Work::DrainOneways => loop {
                 let msg = {
@@ -776,6 +850,10 @@ impl Connection {
         binder: impl FnOnce() -> Arc<dyn Binder>,
     ) -> u64 {
         let key = Arc::as_ptr(object) as *const () as usize;
+        // A published object keeps its one id on every connection.
+        if let Some(id) = self.runtime.upgrade().and_then(|rt| rt.published_id(key)) {
+            return id;
+        }
         let id = {
             let mut objs = self.objects();
             if let Some(&id) = objs.by_key.get(&key) {
@@ -804,11 +882,16 @@ impl Connection {
     /// A handle to the peer's object `id`.
     pub(crate) fn import(self: &Arc<Self>, id: u64) -> Handle {
         let mut objs = self.objects();
+        // A handle whose last reference is being dropped right now is
+        // replaced; its drop then finds another handle in the table and
+        // sends no release, so the new entry carries its count on.
+        let mut received = 1;
         if let Some(imp) = objs.imports.get_mut(&id) {
             if let Some(inner) = imp.handle.upgrade() {
                 imp.received += 1;
                 return Handle { inner };
             }
+            received += imp.received;
         }
         let inner = Arc::new(HandleInner {
             conn: self.clone(),
@@ -819,7 +902,7 @@ impl Connection {
             id,
             Import {
                 handle: Arc::downgrade(&inner),
-                received: 1,
+                received,
             },
         );
         Handle { inner }
@@ -848,15 +931,20 @@ impl Connection {
         inner: &HandleInner,
         recipient: Arc<dyn DeathRecipient>,
     ) -> Result<u64, Status> {
-        if self.is_dead() {
-            return Err(TransportError::DeadObject.into());
-        }
         let link = self.next_link.fetch_add(1, Ordering::Relaxed);
-        inner
-            .recipients
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((link, recipient));
+        {
+            // Under the state lock, so that `die` either sees the recipient
+            // or this sees the death.
+            let st = self.lock();
+            if st.dead.is_some() {
+                return Err(TransportError::DeadObject.into());
+            }
+            inner
+                .recipients
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((link, recipient));
+        }
         // Death must be noticed even when no call is in flight.
         self.register();
         Ok(link)
@@ -891,20 +979,20 @@ impl Connection {
             if st.dead.is_some() {
                 return;
             }
-            if let TransportError::Protocol(why) = &reason {
-                tracing::warn!(
-                    connection = self.id,
-                    pid = self.peer.pid,
-                    "closing connection: {why}"
-                );
-                // Best effort: tell the peer why, so its caller sees the reason.
-                if !why.starts_with("the peer closed") {
-                    let _ = self.send_control(Kind::ProtocolError, 0, 0, why.as_bytes());
-                }
-            }
-            st.dead = Some(reason);
+            st.dead = Some(reason.clone());
             st.oneways.clear();
             self.cond.notify_all();
+        }
+        if let TransportError::Protocol(why) = &reason {
+            tracing::warn!(
+                connection = self.id,
+                pid = self.peer.pid,
+                "closing connection: {why}"
+            );
+            // Best effort: tell the peer why, so its caller sees the reason.
+            if !why.starts_with("the peer closed") {
+                let _ = self.send_control(Kind::ProtocolError, 0, 0, why.as_bytes());
+            }
         }
         sys::shutdown(self.sock());
         let rt = self.runtime.upgrade();

@@ -68,8 +68,6 @@ pub struct Limits {
     /// How long a send may wait for a peer that does not read; then the
     /// connection is closed.
     pub send_timeout: Duration,
-    /// How long the rest of a fragmented message may take to arrive.
-    pub fragment_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -80,7 +78,6 @@ impl Default for Limits {
             max_in_flight: 16,
             max_oneway_queued: 256,
             send_timeout: Duration::from_secs(5),
-            fragment_timeout: Duration::from_secs(2),
         }
     }
 }

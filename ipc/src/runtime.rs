@@ -36,6 +36,9 @@ pub(crate) struct RuntimeInner {
     connections: RwLock<HashMap<u64, Arc<Connection>>>,
     outgoing: Mutex<HashMap<PathBuf, Weak<Connection>>>,
     published: RwLock<HashMap<u64, Arc<dyn Binder>>>,
+    /// Published objects by the address of their implementation, so that
+    /// sending one in a call names it by its published id.
+    published_keys: RwLock<HashMap<usize, u64>>,
     listener: Mutex<Option<(OwnedFd, PathBuf)>>,
     policy: RwLock<Option<Arc<dyn Policy>>>,
     pool: Mutex<PoolState>,
@@ -85,6 +88,7 @@ impl Runtime {
                 connections: RwLock::new(HashMap::new()),
                 outgoing: Mutex::new(HashMap::new()),
                 published: RwLock::new(HashMap::new()),
+                published_keys: RwLock::new(HashMap::new()),
                 listener: Mutex::new(None),
                 policy: RwLock::new(None),
                 pool: Mutex::new(PoolState {
@@ -144,6 +148,12 @@ impl Runtime {
     pub fn publish<I: ?Sized + Interface>(&self, object: &Strong<I>) -> u64 {
         let id = self.inner.next_published.fetch_add(1, Ordering::Relaxed);
         self.publish_at(id, object.binder_for_publish());
+        let key = Arc::as_ptr(object.as_arc()) as *const () as usize;
+        self.inner
+            .published_keys
+            .write()
+            .expect("published keys")
+            .insert(key, id);
         id
     }
 
@@ -160,6 +170,11 @@ impl Runtime {
     /// Withdraws a published object; calls to it get a stale-handle error.
     pub fn unpublish(&self, id: u64) {
         self.inner.published.write().expect("published").remove(&id);
+        self.inner
+            .published_keys
+            .write()
+            .expect("published keys")
+            .retain(|_, v| *v != id);
     }
 
     /// A handle to object `object` of the process listening at `endpoint`.
@@ -255,6 +270,14 @@ impl<I: ?Sized + Interface> Strong<I> {
 impl RuntimeInner {
     pub(crate) fn published(&self, id: u64) -> Option<Arc<dyn Binder>> {
         self.published.read().expect("published").get(&id).cloned()
+    }
+
+    pub(crate) fn published_id(&self, key: usize) -> Option<u64> {
+        self.published_keys
+            .read()
+            .expect("published keys")
+            .get(&key)
+            .copied()
     }
 
     pub(crate) fn published_all(&self) -> Vec<Arc<dyn Binder>> {

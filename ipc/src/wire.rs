@@ -14,7 +14,7 @@
 //! | 0 | 4 | magic `YHAL` |
 //! | 4 | 1 | protocol version (1) |
 //! | 5 | 1 | kind ([`Kind`]) |
-//! | 6 | 1 | flags ([`FLAG_ONEWAY`], [`FLAG_MORE`]) |
+//! | 6 | 1 | flags ([`FLAG_ONEWAY`], [`FLAG_MORE`], [`FLAG_NESTED`]) |
 //! | 7 | 1 | number of file descriptors sent with this message (SCM_RIGHTS) |
 //! | 8 | 8 | call id (0 for oneway transactions) |
 //! | 16 | 8 | target object id (transaction) or object id (release) |
@@ -46,6 +46,9 @@ pub const FRAGMENT_MAX: usize = 64 * 1024;
 pub const FLAG_ONEWAY: u8 = 1 << 0;
 /// More fragments of this message follow.
 pub const FLAG_MORE: u8 = 1 << 1;
+/// The call is made from inside a call that came over the same connection
+/// (a callback calling back): it must not wait for that call's oneways.
+pub const FLAG_NESTED: u8 = 1 << 2;
 
 /// What a message is.
 #[derive(Debug, Copy, Clone, Eq, PartialEq)]
