@@ -49,10 +49,9 @@ impl Nanos {
     /// The period of a rate given in millihertz (1 Hz = 1000 mHz); `None`
     /// for a rate of zero.
     pub const fn period_of_millihertz(mhz: u64) -> Option<Nanos> {
-        if mhz == 0 {
-            None
-        } else {
-            Some(Nanos(1_000_000_000_000 / mhz))
+        match 1_000_000_000_000u64.checked_div(mhz) {
+            Some(ns) => Some(Nanos(ns)),
+            None => None,
         }
     }
 
