@@ -1,0 +1,460 @@
+//! One connection between two processes: sending, reading, routing.
+//!
+//! Who reads the socket: whoever holds the connection's *reader token*. A
+//! thread waiting for its reply takes the token when it is free and reads
+//! itself, so a reply wakes exactly the thread that wants it, with no
+//! hand-over between threads. A thread of the runtime's pool reads when epoll
+//! reports the socket readable and no caller holds the token. A reader that
+//! gets a message for someone else routes it: a reply goes into its caller's
+//! slot, a transaction is run by the reader itself, as binder's threads do.
+//!
+//! Oneway transactions of one connection run in the order they were read,
+//! one at a time; a two-way transaction runs after every oneway that came
+//! before it on the same connection.
+
+use crate::object::{with_caller, Binder, DeathRecipient, Handle, HandleInner, PeerInfo};
+use crate::parcel::{self, decode_exact, encode_into, with_dispatch_context};
+use crate::runtime::RuntimeInner;
+use crate::status::{ExceptionCode, Status, TransportError};
+use crate::sys::{self, Received};
+use crate::wire::{
+    self, Header, Kind, CONTINUATION_HEADER_LEN, FLAG_MORE, FLAG_NESTED, FLAG_ONEWAY, FRAGMENT_MAX,
+    HEADER_LEN,
+};
+use crate::Limits;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::io::IoSlice;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+
+mod dispatch;
+mod objects;
+mod transmit;
+
+/// Object ids from here up are exported per connection (callbacks); below
+/// are the objects a runtime publishes to every connection (services).
+pub(crate) const EXPORT_BASE: u64 = 1 << 32;
+
+/// Messages a pool thread reads off one connection before it returns to epoll.
+const POOL_BATCH: usize = 32;
+
+/// A message as read off the socket.
+pub(crate) struct Incoming {
+    header: Header,
+    /// Descriptor bytes, then payload.
+    data: Vec<u8>,
+    fds: Vec<OwnedFd>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ReaderState {
+    Idle,
+    Caller,
+    Pool,
+}
+
+struct State {
+    reader: ReaderState,
+    /// Two-way calls waiting; `Some` once the reply arrived.
+    pending: HashMap<u64, Option<Incoming>>,
+    waiters: usize,
+    dead: Option<TransportError>,
+    registered: bool,
+    rearm_pending: bool,
+    rearm_deferred: bool,
+    in_flight: usize,
+    oneways: VecDeque<Incoming>,
+    oneway_running: bool,
+    oneway_received: u64,
+    oneway_done: u64,
+}
+
+struct Export {
+    binder: Arc<dyn Binder>,
+    key: usize,
+    /// How many times the object was sent; the peer's releases count down.
+    sent: u64,
+}
+
+struct Import {
+    handle: Weak<HandleInner>,
+    received: u64,
+}
+
+#[derive(Default)]
+struct Objects {
+    exports: HashMap<u64, Export>,
+    by_key: HashMap<usize, u64>,
+    next_export: u64,
+    imports: HashMap<u64, Import>,
+}
+
+#[derive(Default)]
+struct Outbox {
+    queue: VecDeque<Outgoing>,
+    flushing: bool,
+}
+
+struct Outgoing {
+    header: Header,
+    buf: Vec<u8>,
+    fds: Vec<OwnedFd>,
+    /// A reply: it stops counting as in flight once sent.
+    reply: bool,
+}
+
+enum Work {
+    Nothing,
+    TwoWay(Incoming, u64),
+    DrainOneways,
+    Release(u64, u64),
+    Die(TransportError),
+}
+
+enum ReadError {
+    WouldBlock,
+    Closed(TransportError),
+}
+
+thread_local! {
+    static RECV_BUF: RefCell<Vec<u8>> = RefCell::new(vec![0u8; FRAGMENT_MAX]);
+}
+
+pub(crate) struct Connection {
+    id: u64,
+    sock: OwnedFd,
+    peer: Arc<PeerInfo>,
+    runtime: Weak<RuntimeInner>,
+    limits: Limits,
+    outbox: Mutex<Outbox>,
+    /// A message whose first fragments have arrived, with its descriptors;
+    /// only the reader-token holder touches it.
+    partial: Mutex<Option<(wire::Assembly, Vec<OwnedFd>)>>,
+    state: Mutex<State>,
+    cond: Condvar,
+    next_call: AtomicU64,
+    next_link: AtomicU64,
+    objects: Mutex<Objects>,
+}
+
+impl Connection {
+    pub(crate) fn new(
+        runtime: &Arc<RuntimeInner>,
+        id: u64,
+        sock: OwnedFd,
+        limits: Limits,
+    ) -> std::io::Result<Arc<Connection>> {
+        let creds = sys::peer_credentials(sock.as_fd())?;
+        let pidfd = sys::peer_pidfd(sock.as_fd(), creds.pid);
+        let peer = Arc::new(PeerInfo {
+            pid: creds.pid,
+            uid: creds.uid,
+            gid: creds.gid,
+            connection: id,
+            pidfd,
+        });
+        sys::set_send_timeout(sock.as_fd(), limits.send_timeout)?;
+        Ok(Arc::new(Connection {
+            id,
+            sock,
+            peer,
+            runtime: Arc::downgrade(runtime),
+            limits,
+            outbox: Mutex::new(Outbox::default()),
+            partial: Mutex::new(None),
+            state: Mutex::new(State {
+                reader: ReaderState::Idle,
+                pending: HashMap::new(),
+                waiters: 0,
+                dead: None,
+                registered: false,
+                rearm_pending: false,
+                rearm_deferred: false,
+                in_flight: 0,
+                oneways: VecDeque::new(),
+                oneway_running: false,
+                oneway_received: 0,
+                oneway_done: 0,
+            }),
+            cond: Condvar::new(),
+            next_call: AtomicU64::new(1),
+            next_link: AtomicU64::new(1),
+            objects: Mutex::new(Objects {
+                next_export: EXPORT_BASE,
+                ..Objects::default()
+            }),
+        }))
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub(crate) fn peer(&self) -> &Arc<PeerInfo> {
+        &self.peer
+    }
+
+    pub(crate) fn sock(&self) -> BorrowedFd<'_> {
+        self.sock.as_fd()
+    }
+
+    pub(crate) fn is_dead(&self) -> bool {
+        self.lock().dead.is_some()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn objects(&self) -> MutexGuard<'_, Objects> {
+        self.objects.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    // ---- calls ----------------------------------------------------------
+
+    fn encode_transaction<A: Serialize + ?Sized>(
+        self: &Arc<Self>,
+        object: u64,
+        descriptor: &str,
+        version: u32,
+        code: u32,
+        args: &A,
+    ) -> Result<(Header, Vec<u8>, Vec<OwnedFd>), Status> {
+        let mut buf = Vec::with_capacity(HEADER_LEN + descriptor.len() + 64);
+        buf.resize(HEADER_LEN, 0);
+        buf.extend_from_slice(descriptor.as_bytes());
+        let fds = encode_into(self, args, &mut buf)?;
+        let mut h = Header::new(Kind::Transaction);
+        h.object = object;
+        h.code = code;
+        h.version = version;
+        h.descriptor_len = u16::try_from(descriptor.len()).map_err(|_| {
+            TransportError::Encode(format!("descriptor of {} bytes", descriptor.len()))
+        })?;
+        h.payload_len = (buf.len() - HEADER_LEN - descriptor.len()) as u32;
+        Ok((h, buf, fds))
+    }
+
+    pub(crate) fn call<A: Serialize + ?Sized, R: DeserializeOwned>(
+        self: &Arc<Self>,
+        object: u64,
+        descriptor: &str,
+        version: u32,
+        code: u32,
+        args: &A,
+    ) -> Result<R, Status> {
+        let (mut h, buf, fds) = self.encode_transaction(object, descriptor, version, code, args)?;
+        let call_id = self.next_call.fetch_add(1, Ordering::Relaxed);
+        h.call_id = call_id;
+        if crate::object::caller().is_some_and(|c| Arc::ptr_eq(&c, &self.peer)) {
+            h.flags |= FLAG_NESTED;
+        }
+        {
+            let mut st = self.lock();
+            if let Some(reason) = &st.dead {
+                return Err(reason.clone().into());
+            }
+            st.pending.insert(call_id, None);
+        }
+        if let Err(e) = self.send(h, buf, fds, false) {
+            self.lock().pending.remove(&call_id);
+            return Err(e);
+        }
+        let reply = self.wait_reply(call_id)?;
+        decode_reply(self, reply)
+    }
+
+    pub(crate) fn call_oneway<A: Serialize + ?Sized>(
+        self: &Arc<Self>,
+        object: u64,
+        descriptor: &str,
+        version: u32,
+        code: u32,
+        args: &A,
+    ) -> Result<(), Status> {
+        if let Some(reason) = &self.lock().dead {
+            return Err(reason.clone().into());
+        }
+        let (mut h, buf, fds) = self.encode_transaction(object, descriptor, version, code, args)?;
+        h.flags |= FLAG_ONEWAY;
+        self.send(h, buf, fds, false)
+    }
+
+    fn wait_reply(self: &Arc<Self>, call_id: u64) -> Result<Incoming, Status> {
+        loop {
+            let mut st = self.lock();
+            loop {
+                if let Some(Some(_)) = st.pending.get(&call_id) {
+                    let reply = st
+                        .pending
+                        .remove(&call_id)
+                        .flatten()
+                        .expect("reply present");
+                    return Ok(reply);
+                }
+                if let Some(reason) = &st.dead {
+                    let reason = reason.clone();
+                    st.pending.remove(&call_id);
+                    return Err(reason.into());
+                }
+                if st.reader == ReaderState::Idle {
+                    break;
+                }
+                st.waiters += 1;
+                st = self.cond.wait(st).unwrap_or_else(|p| p.into_inner());
+                st.waiters -= 1;
+            }
+            st.reader = ReaderState::Caller;
+            drop(st);
+            let read = self.read_message(false);
+            let work = self.finish_read(read, None);
+            self.run(work);
+        }
+    }
+
+    // ---- reading --------------------------------------------------------
+
+    /// Called by a pool thread when epoll reports the socket.
+    pub(crate) fn on_readable(self: &Arc<Self>) {
+        // A pool thread keeps reading while what it reads is quick to
+        // handle (oneways, replies), so a stream of oneway calls costs one
+        // recvmsg each, not an epoll round trip each; after a batch it lets
+        // epoll pick the next ready connection.
+        for _ in 0..POOL_BATCH {
+            {
+                let mut st = self.lock();
+                if st.dead.is_some() {
+                    return;
+                }
+                if st.reader != ReaderState::Idle {
+                    st.rearm_pending = true;
+                    return;
+                }
+                st.reader = ReaderState::Pool;
+            }
+            let read = self.read_message(true);
+            let caught_up = matches!(read, Err(ReadError::WouldBlock));
+            let work = self.finish_read(read, Some(caught_up));
+            let read_on = !caught_up
+                && matches!(work, Work::Nothing | Work::DrainOneways | Work::Release(..));
+            self.run(work);
+            if !read_on {
+                return;
+            }
+        }
+        let mut st = self.lock();
+        self.maybe_rearm(&mut st, true);
+    }
+
+    /// Releases the reader token and routes what was read. `pool` is
+    /// `Some(caught_up)` for a pool thread's read.
+    fn finish_read(
+        self: &Arc<Self>,
+        read: Result<Incoming, ReadError>,
+        pool: Option<bool>,
+    ) -> Work {
+        let mut st = self.lock();
+        st.reader = ReaderState::Idle;
+        let work = match read {
+            Ok(msg) => self.route(&mut st, msg),
+            Err(ReadError::WouldBlock) => Work::Nothing,
+            Err(ReadError::Closed(reason)) => Work::Die(reason),
+        };
+        if st.waiters > 0 {
+            self.cond.notify_all();
+        }
+        let wanted = match pool {
+            // Re-arm before running a two-way call, so that other pool
+            // threads serve this connection's other callers meanwhile.
+            Some(caught_up) => caught_up || matches!(work, Work::TwoWay(..)),
+            None => st.rearm_pending,
+        };
+        if !matches!(work, Work::Die(_)) {
+            self.maybe_rearm(&mut st, wanted);
+        }
+        work
+    }
+
+    fn route(&self, st: &mut State, msg: Incoming) -> Work {
+        match msg.header.kind {
+            Kind::Reply => {
+                match st.pending.get_mut(&msg.header.call_id) {
+                    Some(slot @ None) => *slot = Some(msg),
+                    _ => tracing::warn!(
+                        connection = self.id,
+                        call = msg.header.call_id,
+                        "reply to a call that is not waiting; dropped"
+                    ),
+                }
+                Work::Nothing
+            }
+            Kind::Transaction if msg.header.is_oneway() => {
+                st.oneways.push_back(msg);
+                st.oneway_received += 1;
+                Work::DrainOneways
+            }
+            Kind::Transaction => {
+                st.in_flight += 1;
+                // A two-way call runs after the oneways read before it,
+                // unless it is nested in one of them (which would deadlock).
+                let after = if msg.header.flags & FLAG_NESTED != 0 {
+                    0
+                } else {
+                    st.oneway_received
+                };
+                Work::TwoWay(msg, after)
+            }
+            Kind::Release => Work::Release(msg.header.object, u64::from(msg.header.code)),
+            Kind::ProtocolError => Work::Die(TransportError::Protocol(format!(
+                "the peer closed the connection: {}",
+                String::from_utf8_lossy(&msg.data)
+            ))),
+            Kind::Continuation => Work::Die(TransportError::Protocol(
+                "stray continuation fragment".into(),
+            )),
+        }
+    }
+
+    fn maybe_rearm(&self, st: &mut State, wanted: bool) {
+        if !(wanted || st.rearm_deferred) || !st.registered || st.dead.is_some() {
+            return;
+        }
+        if st.in_flight >= self.limits.max_in_flight
+            || st.oneways.len() >= self.limits.max_oneway_queued
+        {
+            // Back-pressure: this client waits (its socket fills up and its
+            // sends block); every other connection goes on being served.
+            st.rearm_deferred = true;
+            return;
+        }
+        st.rearm_pending = false;
+        st.rearm_deferred = false;
+        if let Some(rt) = self.runtime.upgrade() {
+            if let Err(e) = rt.epoll.rearm(self.sock(), self.id) {
+                tracing::error!(connection = self.id, "epoll re-arm failed: {e}");
+            }
+        }
+    }
+}
+
+fn decode_reply<R: DeserializeOwned>(conn: &Arc<Connection>, reply: Incoming) -> Result<R, Status> {
+    let data = &reply.data[reply.header.descriptor_len as usize..];
+    match data.first() {
+        Some(0) => decode_exact::<R>(conn, &data[1..], reply.fds, "result"),
+        Some(1) => Err(parcel::decode_exact::<Status>(
+            conn,
+            &data[1..],
+            Vec::new(),
+            "status",
+        )?),
+        _ => Err(Status::exception(
+            ExceptionCode::BadParcelable,
+            "reply without a status byte",
+        )),
+    }
+}
