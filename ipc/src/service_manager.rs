@@ -181,13 +181,19 @@ impl IServiceManager for ServiceManagerService {
             uid: peer.uid,
         };
         let registry = Arc::downgrade(&self.registry);
-        let (gone_name, gone_pid) = (name.clone(), peer.pid);
+        let (gone_name, gone_endpoint, gone_object) = (name.clone(), info.endpoint.clone(), object);
         handle.link_to_death(Arc::new(move |_: &Handle| {
             let Some(registry) = registry.upgrade() else { return };
             let mut reg = registry.lock().unwrap_or_else(|p| p.into_inner());
-            if reg.services.get(&gone_name).is_some_and(|r| r.info.pid == gone_pid) {
+            // Only this registration: the name may belong to a newer
+            // instance (a restarted service) by now.
+            if reg
+                .services
+                .get(&gone_name)
+                .is_some_and(|r| r.info.endpoint == gone_endpoint && r.info.object == gone_object)
+            {
                 reg.services.remove(&gone_name);
-                tracing::info!(service = %gone_name, pid = gone_pid, "service gone with its process");
+                tracing::info!(service = %gone_name, endpoint = %gone_endpoint, "service gone: its endpoint closed");
             }
         }))?;
         let to_notify: Vec<_> = {

@@ -1,0 +1,197 @@
+//! The daemon's management interface, `yunhal.IDaemon`, and the types it
+//! carries: what `yunctl list` and `yunctl dump` show.
+//!
+//! # For clients
+//! ```no_run
+//! use yunhal_daemon::api::{IDaemon, DAEMON_SERVICE};
+//! use yunhal_ipc::{Runtime, ServiceManager};
+//!
+//! let rt = Runtime::new()?;
+//! let sm = ServiceManager::connect(&rt)?;
+//! let daemon = sm.get_service::<dyn IDaemon>(DAEMON_SERVICE)?;
+//! for service in daemon.status()?.services {
+//!     println!("{} {}", service.name, service.state);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The name `yunhald` registers its management service under.
+pub const DAEMON_SERVICE: &str = "yunhal.IDaemon/default";
+
+/// Methods of [`IDaemon`] that change the daemon's state; the default policy
+/// lets only root and the daemon's own uid call them.
+pub const DAEMON_STATE_CHANGING_METHODS: &[&str] = &["restart"];
+
+yunhal_ipc::interface! {
+    /// Manages `yunhald`: what runs, in which state, and a way to retry a
+    /// service that was given up on.
+    pub trait IDaemon: "yunhal.IDaemon", version 1 {
+        /// The board, the daemon and every supervised service.
+        1 => fn status() -> DaemonStatus;
+        /// The state of one supervised service as JSON text (the
+        /// supervisor's view and the service's own `dump`).
+        2 => fn dump(name: String) -> String;
+        /// Clears a service's failure history and restarts it now (also one
+        /// marked failed). The daemon's own service cannot be restarted.
+        3 => fn restart(name: String);
+    }
+}
+
+/// What [`IDaemon::status`] returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaemonStatus {
+    /// The board's `[board] name`, e.g. `sim`.
+    pub board: String,
+    /// Where the board came from, e.g. `boards/sim.toml`.
+    pub board_file: String,
+    /// The daemon's version (its crate version).
+    pub version: String,
+    pub pid: i32,
+    pub uptime_ms: u64,
+    /// Every supervised service, in start order.
+    pub services: Vec<ServiceStatus>,
+}
+
+/// One supervised service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceStatus {
+    /// The name it registers under, e.g. `yunhal.sensors.ISensors/default`.
+    pub name: String,
+    pub descriptor: String,
+    /// The interface version it implements.
+    pub version: u32,
+    pub state: ServiceState,
+    /// How many times it was restarted since the daemon started.
+    pub restarts: u32,
+    /// The last failure, if any.
+    pub last_error: Option<String>,
+    /// Client connections open to the service's endpoint (the service
+    /// manager's own connection is not counted).
+    pub clients: u32,
+}
+
+/// Where a supervised service is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServiceState {
+    /// Being started (drivers powered up, object being registered).
+    Starting,
+    /// Registered and serving.
+    Running,
+    /// Failed; restarts after `next_in_ms` (attempt `attempt` in the
+    /// current failure window).
+    Restarting { attempt: u32, next_in_ms: u64 },
+    /// Failed too often; not retried until `yunctl restart`.
+    Failed { reason: String },
+    /// Stopped (the daemon is stopping).
+    Stopped,
+}
+
+impl ServiceState {
+    /// The state's one-word name, as tables show it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ServiceState::Starting => "starting",
+            ServiceState::Running => "running",
+            ServiceState::Restarting { .. } => "restarting",
+            ServiceState::Failed { .. } => "failed",
+            ServiceState::Stopped => "stopped",
+        }
+    }
+}
+
+impl fmt::Display for ServiceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServiceState::Restarting {
+                attempt,
+                next_in_ms,
+            } => write!(f, "restarting (attempt {attempt}, in {next_in_ms} ms)"),
+            ServiceState::Failed { reason } => write!(f, "failed: {reason}"),
+            other => f.write_str(other.name()),
+        }
+    }
+}
+
+/// A service's status as JSON, its state flattened (`"state": "restarting",
+/// "attempt": 2, "next_in_ms": 200`), as `yunctl --json` prints it.
+pub fn status_json(status: &ServiceStatus) -> serde_json::Value {
+    let mut json = serde_json::json!({
+        "name": status.name,
+        "descriptor": status.descriptor,
+        "version": status.version,
+        "state": status.state.name(),
+        "restarts": status.restarts,
+        "last_error": status.last_error,
+        "clients": status.clients,
+    });
+    match &status.state {
+        ServiceState::Restarting {
+            attempt,
+            next_in_ms,
+        } => {
+            json["attempt"] = (*attempt).into();
+            json["next_in_ms"] = (*next_in_ms).into();
+        }
+        ServiceState::Failed { reason } => json["reason"] = reason.as_str().into(),
+        _ => {}
+    }
+    json
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_with_every_state_round_trips_through_postcard() {
+        // The IPC encodes with postcard, which cannot carry self-describing
+        // forms (internally tagged enums, serde_json::Value): keep it so.
+        let service = |state| ServiceStatus {
+            name: "yunhal.test.IFoo/default".into(),
+            descriptor: "yunhal.test.IFoo".into(),
+            version: 1,
+            state,
+            restarts: 3,
+            last_error: Some("driver failed".into()),
+            clients: 2,
+        };
+        let status = DaemonStatus {
+            board: "sim".into(),
+            board_file: "boards/sim.toml".into(),
+            version: "0.1.0".into(),
+            pid: 42,
+            uptime_ms: 1234,
+            services: vec![
+                service(ServiceState::Starting),
+                service(ServiceState::Running),
+                service(ServiceState::Restarting {
+                    attempt: 2,
+                    next_in_ms: 200,
+                }),
+                service(ServiceState::Failed {
+                    reason: "5 failures in 240 s".into(),
+                }),
+                service(ServiceState::Stopped),
+            ],
+        };
+
+        let bytes = postcard::to_stdvec(&status).unwrap();
+        let back: DaemonStatus = postcard::from_bytes(&bytes).unwrap();
+
+        assert_eq!(back, status);
+    }
+
+    #[test]
+    fn restarting_state_reads_with_attempt_and_delay() {
+        let state = ServiceState::Restarting {
+            attempt: 2,
+            next_in_ms: 200,
+        };
+
+        assert_eq!(state.to_string(), "restarting (attempt 2, in 200 ms)");
+        assert_eq!(state.name(), "restarting");
+    }
+}

@@ -1,0 +1,86 @@
+//! `yunctl`: the command line of yunhal. One module per command group:
+//! [`services`] (list, dump, restart) and [`board`] (board check); each
+//! HAL adds its own (sensors.rs, modem.rs, sim.rs).
+
+mod board;
+mod output;
+mod services;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use yunhal_ipc::{Runtime, ServiceManager};
+
+/// Pokes yunhald and its HAL services.
+#[derive(Debug, Parser)]
+#[command(
+    name = "yunctl",
+    version,
+    after_help = "Examples:\n  yunctl list\n  yunctl dump yunhal.IDaemon/default --json\n  yunctl board check boards/pinephone.toml"
+)]
+struct Cli {
+    /// The service manager's socket [default: $YUNHAL_SERVICE_MANAGER, else
+    /// $XDG_RUNTIME_DIR/yunhal/servicemanager.sock, else /run/yunhal/... for root].
+    #[arg(long, global = true, value_name = "PATH")]
+    socket: Option<PathBuf>,
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    List(services::ListArgs),
+    Dump(services::DumpArgs),
+    Restart(services::RestartArgs),
+    /// Board files.
+    #[command(subcommand)]
+    Board(board::BoardCommand),
+    // Each HAL issue adds its group here, from its own module:
+    // Sensors(sensors::SensorsCommand), Modem(modem::ModemCommand), Sim(sim::SimCommand).
+}
+
+/// What every command gets besides its own arguments.
+pub struct Global {
+    pub socket: PathBuf,
+    pub json: bool,
+}
+
+impl Global {
+    /// A client of the daemon's service manager.
+    pub fn connect(&self) -> anyhow::Result<ServiceManager> {
+        let rt = Runtime::new()?;
+        let sm = ServiceManager::connect_at(&rt, &self.socket).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot reach the service manager at {} (is yunhald running?): {e}",
+                self.socket.display()
+            )
+        })?;
+        Ok(sm)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let global = Global {
+        socket: cli
+            .socket
+            .unwrap_or_else(yunhal_ipc::service_manager::default_socket_path),
+        json: cli.json,
+    };
+    let result = match &cli.command {
+        Command::List(args) => services::list(&global, args),
+        Command::Dump(args) => services::dump(&global, args),
+        Command::Restart(args) => services::restart(&global, args),
+        Command::Board(command) => board::run(&global, command),
+    };
+    result.unwrap_or_else(|error| {
+        if global.json {
+            output::print_json(&serde_json::json!({ "error": format!("{error:#}") }));
+        }
+        eprintln!("yunctl: {error:#}");
+        ExitCode::FAILURE
+    })
+}

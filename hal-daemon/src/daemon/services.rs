@@ -1,0 +1,36 @@
+//! The HAL services of a board, in start order.
+//!
+//! # For HAL authors
+//! Each HAL issue adds, here, the arm that hands its built devices to its
+//! service and the line that adds the service, e.g.
+//! `services.push(Arc::new(SensorsService::new(sensors)))`.
+
+use std::sync::Arc;
+use yunhal_boards::{Board, BuiltDevice};
+use yunhal_daemon::board::is_simulated;
+use yunhal_daemon::registry::HalDevice;
+use yunhal_daemon::supervisor::HalService;
+
+/// Services for the devices built from `board` (the daemon's own
+/// management service is added before them).
+// `HalDevice` has no variant until the first HAL lands, so the loop over
+// the built devices cannot loop yet.
+#[allow(clippy::never_loop)]
+pub fn hal_services(
+    board: &Board,
+    devices: Vec<BuiltDevice<HalDevice>>,
+) -> Vec<Arc<dyn HalService>> {
+    let services: Vec<Arc<dyn HalService>> = Vec::new();
+    for built in devices {
+        match built.device {
+            // HalDevice::Sensor(device) => sensors.push((built.name, device)),
+        }
+    }
+    if is_simulated(board) {
+        // The simulator-control service, `yunhal.sim.ISimControl/default`
+        // (restricted to the owner by the default policy), is added here
+        // by the sensors issue, with the simulators it drives.
+        tracing::debug!("simulated board: no simulator-control service yet");
+    }
+    services
+}
