@@ -68,6 +68,10 @@ pub struct Limits {
     /// How long a send may wait for a peer that does not read; then the
     /// connection is closed.
     pub send_timeout: Duration,
+    /// How long a pool thread that just served a connection waits on its
+    /// socket for the next message before going back to epoll (only while
+    /// another pool thread watches epoll). Zero turns lingering off.
+    pub linger: Duration,
 }
 
 impl Default for Limits {
@@ -78,6 +82,7 @@ impl Default for Limits {
             max_in_flight: 16,
             max_oneway_queued: 256,
             send_timeout: Duration::from_secs(5),
+            linger: Duration::from_millis(2),
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::Limits;
 use rustix::fd::{AsFd, OwnedFd};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 
 const LISTENER_TOKEN: u64 = 0;
@@ -42,6 +42,8 @@ pub(crate) struct RuntimeInner {
     listener: Mutex<Option<(OwnedFd, PathBuf)>>,
     policy: RwLock<Option<Arc<dyn Policy>>>,
     pool: Mutex<PoolState>,
+    /// Pool threads waiting in epoll right now.
+    idle_threads: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -95,6 +97,7 @@ impl Runtime {
                     started: 0,
                     size: 4,
                 }),
+                idle_threads: AtomicUsize::new(0),
             }),
         })
     }
@@ -207,7 +210,7 @@ impl Runtime {
             _ => TransportError::Io(format!("connect to {}: {e}", endpoint.display())).into(),
         })?;
         let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
-        let conn = Connection::new(&self.inner, id, sock, self.inner.limits.clone())
+        let conn = Connection::new(&self.inner, id, sock, self.inner.limits.clone(), None)
             .map_err(|e| TransportError::Io(e.to_string()))?;
         out.retain(|_, w| w.strong_count() > 0);
         out.insert(endpoint.to_path_buf(), Arc::downgrade(&conn));
@@ -270,6 +273,12 @@ impl<I: ?Sized + Interface> Strong<I> {
 impl RuntimeInner {
     pub(crate) fn published(&self, id: u64) -> Option<Arc<dyn Binder>> {
         self.published.read().expect("published").get(&id).cloned()
+    }
+
+    /// Whether another pool thread waits in epoll, so that this one may
+    /// stay with one connection for a moment.
+    pub(crate) fn has_idle_pool_thread(&self) -> bool {
+        self.idle_threads.load(Ordering::SeqCst) > 0
     }
 
     pub(crate) fn published_id(&self, key: usize) -> Option<u64> {
@@ -342,7 +351,10 @@ impl RuntimeInner {
 
     fn pool_loop(self: &Arc<Self>) {
         while !self.shutting_down.load(Ordering::SeqCst) {
-            let ready = match self.epoll.wait_one() {
+            self.idle_threads.fetch_add(1, Ordering::SeqCst);
+            let ready = self.epoll.wait_one();
+            self.idle_threads.fetch_sub(1, Ordering::SeqCst);
+            let ready = match ready {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!("epoll wait failed: {e}");
@@ -376,7 +388,13 @@ impl RuntimeInner {
             match sys::accept(fd.as_fd()) {
                 Ok(Some(sock)) => {
                     let id = self.next_connection.fetch_add(1, Ordering::Relaxed);
-                    match Connection::new(self, id, sock, self.limits.clone()) {
+                    match Connection::new(
+                        self,
+                        id,
+                        sock,
+                        self.limits.clone(),
+                        (!self.limits.linger.is_zero()).then_some(self.limits.linger),
+                    ) {
                         Ok(conn) => self.register_connection(&conn),
                         Err(e) => tracing::warn!("accepted connection dropped: {e}"),
                     }

@@ -89,6 +89,11 @@ pub fn set_send_timeout(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<()>
     net::sockopt::set_socket_timeout(fd, net::sockopt::Timeout::Send, Some(timeout)).map_err(io_err)
 }
 
+/// Sets how long a blocking receive waits before it fails with `EAGAIN`.
+pub fn set_recv_timeout(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<()> {
+    net::sockopt::set_socket_timeout(fd, net::sockopt::Timeout::Recv, Some(timeout)).map_err(io_err)
+}
+
 /// Sends one record with `fds` attached.
 pub fn send_record(
     fd: BorrowedFd<'_>,
@@ -287,6 +292,17 @@ impl Epoll {
             fd,
             epoll::EventData::new_u64(token),
             Self::flags(),
+        )
+        .map_err(io_err)
+    }
+
+    /// Keeps a registration but disarms it: no event until re-armed.
+    pub fn disarm(&self, fd: BorrowedFd<'_>, token: u64) -> io::Result<()> {
+        epoll::modify(
+            &self.fd,
+            fd,
+            epoll::EventData::new_u64(token),
+            epoll::EventFlags::ONESHOT,
         )
         .map_err(io_err)
     }

@@ -64,9 +64,33 @@ const PAYLOAD: usize = 64;
 const WARMUP: usize = 2_000;
 const SAMPLES: usize = 20_000;
 const ONEWAY_CALLS: u64 = 200_000;
+/// Blocks of alternation between ours and raw.
+const ROUNDS: usize = 20;
+
+/// Where the processes run: `same` (default) puts every process of the
+/// bench on CPU 0, so that a wake-up never crosses cores: on a VM an
+/// inter-processor wake-up costs tens of microseconds and lands at random,
+/// which would swamp what is measured. `split` puts this process on CPU 0
+/// and the peers on CPU 1; `any` leaves placement to the scheduler.
+const CPUS_ENV: &str = "YUNHAL_BENCH_CPUS";
+
+fn pin(peer: bool) {
+    let mode = std::env::var(CPUS_ENV).unwrap_or_else(|_| "same".into());
+    let cpu = match (mode.as_str(), peer) {
+        ("same", _) | ("split", false) => 0,
+        ("split", true) => 1,
+        _ => return,
+    };
+    let mut set = rustix::thread::CpuSet::new();
+    set.set(cpu);
+    if let Err(e) = rustix::thread::sched_setaffinity(None, &set) {
+        eprintln!("# cannot pin to CPU {cpu}: {e}");
+    }
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    pin(args.len() > 1 && !args[1].starts_with("--"));
     if let Some(role) = args.get(1) {
         if role.starts_with("queue-") || role.starts_with("raw-ring-") {
             queue::child(role, &args[2..]);
@@ -89,6 +113,10 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let wanted = |part: &str| only.as_deref().map_or(true, |o| o == part);
+    println!(
+        "# processes placed by {CPUS_ENV}={}",
+        std::env::var(CPUS_ENV).unwrap_or_else(|_| "same".into())
+    );
     let mut figures = Vec::new();
     if wanted("calls") {
         figures.extend(two_way_and_oneway(&exe, &dir));
@@ -214,18 +242,33 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1e6
 }
 
-fn time_each(mut f: impl FnMut()) -> Vec<Duration> {
+/// Times each call of `ours` and `raw`, alternating in blocks, so that
+/// both see the same machine (a VM's wake-up latency drifts over seconds).
+fn time_interleaved(
+    mut ours: impl FnMut(),
+    mut raw: impl FnMut(),
+) -> (Vec<Duration>, Vec<Duration>) {
     for _ in 0..WARMUP {
-        f();
+        ours();
+        raw();
     }
-    let mut samples = Vec::with_capacity(SAMPLES);
-    for _ in 0..SAMPLES {
-        let t = Instant::now();
-        f();
-        samples.push(t.elapsed());
+    let block = SAMPLES / ROUNDS;
+    let (mut a, mut b) = (Vec::with_capacity(SAMPLES), Vec::with_capacity(SAMPLES));
+    for _ in 0..ROUNDS {
+        for (f, out) in [
+            (&mut ours as &mut dyn FnMut(), &mut a),
+            (&mut raw as &mut dyn FnMut(), &mut b),
+        ] {
+            for _ in 0..block {
+                let t = Instant::now();
+                f();
+                out.push(t.elapsed());
+            }
+        }
     }
-    samples.sort();
-    samples
+    a.sort();
+    b.sort();
+    (a, b)
 }
 
 fn two_way_and_oneway(exe: &Path, dir: &Path) -> Vec<Figure> {
@@ -243,61 +286,74 @@ fn two_way_and_oneway(exe: &Path, dir: &Path) -> Vec<Figure> {
     let mut rbuf = [0u8; 4096];
 
     // Two-way, 64 bytes each way.
-    let ours = time_each(|| {
-        let r = bench.echo(payload.clone()).expect("echo");
-        debug_assert_eq!(r.len(), PAYLOAD);
-    });
-    let raw_rt = time_each(|| {
-        rustix::net::send(&raw, &payload, SendFlags::empty()).expect("send");
-        rustix::net::recv(&raw, &mut rbuf, RecvFlags::empty()).expect("recv");
-    });
+    let (ours, raw_rt) = time_interleaved(
+        || {
+            let r = bench.echo(payload.clone()).expect("echo");
+            debug_assert_eq!(r.len(), PAYLOAD);
+        },
+        || {
+            rustix::net::send(&raw, &payload, SendFlags::empty()).expect("send");
+            rustix::net::recv(&raw, &mut rbuf, RecvFlags::empty()).expect("recv");
+        },
+    );
 
     // A call carrying one descriptor, against sendmsg with SCM_RIGHTS.
     let memfd = rustix::fs::memfd_create("bench", rustix::fs::MemfdFlags::CLOEXEC).expect("memfd");
-    let ours_fd = time_each(|| {
-        let dup = memfd.try_clone().expect("dup");
-        bench
-            .take_fd(Fd::new(dup), payload.clone())
-            .expect("take_fd");
-    });
-    let raw_fd = time_each(|| {
-        let fds = [memfd.as_fd()];
-        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
-        let mut control = SendAncillaryBuffer::new(&mut space);
-        control.push(SendAncillaryMessage::ScmRights(&fds));
-        rustix::net::sendmsg(
-            &raw,
-            &[IoSlice::new(&payload)],
-            &mut control,
-            SendFlags::empty(),
-        )
-        .expect("sendmsg");
-        rustix::net::recv(&raw, &mut rbuf, RecvFlags::empty()).expect("recv");
-    });
+    let (ours_fd, raw_fd) = time_interleaved(
+        || {
+            let dup = memfd.try_clone().expect("dup");
+            bench
+                .take_fd(Fd::new(dup), payload.clone())
+                .expect("take_fd");
+        },
+        || {
+            let fds = [memfd.as_fd()];
+            let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+            let mut control = SendAncillaryBuffer::new(&mut space);
+            control.push(SendAncillaryMessage::ScmRights(&fds));
+            rustix::net::sendmsg(
+                &raw,
+                &[IoSlice::new(&payload)],
+                &mut control,
+                SendFlags::empty(),
+            )
+            .expect("sendmsg");
+            rustix::net::recv(&raw, &mut rbuf, RecvFlags::empty()).expect("recv");
+        },
+    );
 
     // Oneway throughput: N sends, then a two-way call that returns once
-    // all N were handled (ours: a two-way call runs after earlier oneways).
-    let t = Instant::now();
-    for _ in 0..ONEWAY_CALLS {
-        bench.sink(payload.clone()).expect("sink");
-    }
-    assert_eq!(bench.received().expect("received"), ONEWAY_CALLS);
-    let ours_oneway = ONEWAY_CALLS as f64 / t.elapsed().as_secs_f64();
+    // all N were handled (ours: a two-way call runs after earlier oneways;
+    // raw: the peer answers a count request after what it read before).
+    // Alternating blocks again.
     let mut oneway_msg = payload.clone();
     oneway_msg[0] = b'o';
-    let t = Instant::now();
-    for _ in 0..ONEWAY_CALLS {
-        rustix::net::send(&raw, &oneway_msg, SendFlags::empty()).expect("send");
+    let block = ONEWAY_CALLS / ROUNDS as u64;
+    let (mut ours_time, mut raw_time) = (Duration::ZERO, Duration::ZERO);
+    for round in 1..=ROUNDS as u64 {
+        let t = Instant::now();
+        for _ in 0..block {
+            bench.sink(payload.clone()).expect("sink");
+        }
+        assert_eq!(bench.received().expect("received"), round * block);
+        ours_time += t.elapsed();
+
+        let t = Instant::now();
+        for _ in 0..block {
+            rustix::net::send(&raw, &oneway_msg, SendFlags::empty()).expect("send");
+        }
+        rustix::net::send(&raw, b"c", SendFlags::empty()).expect("send");
+        let n = rustix::net::recv(&raw, &mut rbuf, RecvFlags::empty())
+            .expect("recv")
+            .0;
+        assert_eq!(
+            u64::from_le_bytes(rbuf[..n.min(8)].try_into().expect("8 bytes")),
+            round * block
+        );
+        raw_time += t.elapsed();
     }
-    rustix::net::send(&raw, b"c", SendFlags::empty()).expect("send");
-    let n = rustix::net::recv(&raw, &mut rbuf, RecvFlags::empty())
-        .expect("recv")
-        .0;
-    assert_eq!(
-        u64::from_le_bytes(rbuf[..n.min(8)].try_into().expect("8 bytes")),
-        ONEWAY_CALLS
-    );
-    let raw_oneway = ONEWAY_CALLS as f64 / t.elapsed().as_secs_f64();
+    let ours_oneway = (block * ROUNDS as u64) as f64 / ours_time.as_secs_f64();
+    let raw_oneway = (block * ROUNDS as u64) as f64 / raw_time.as_secs_f64();
 
     vec![
         Figure {

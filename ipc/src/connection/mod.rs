@@ -31,6 +31,7 @@ use std::io::IoSlice;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::Duration;
 
 mod dispatch;
 mod objects;
@@ -67,6 +68,8 @@ struct State {
     registered: bool,
     rearm_pending: bool,
     rearm_deferred: bool,
+    /// Armed in epoll and its event not yet delivered.
+    armed: bool,
     in_flight: usize,
     oneways: VecDeque<Incoming>,
     oneway_running: bool,
@@ -127,6 +130,8 @@ thread_local! {
 
 pub(crate) struct Connection {
     id: u64,
+    /// Pool threads may wait on this socket directly (accepted connections).
+    linger: bool,
     sock: OwnedFd,
     peer: Arc<PeerInfo>,
     runtime: Weak<RuntimeInner>,
@@ -143,11 +148,15 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
+    /// `linger`: for connections accepted at the endpoint, how long a pool
+    /// thread that just served this connection waits on its socket for the
+    /// next message before handing it back to epoll (see `on_readable`).
     pub(crate) fn new(
         runtime: &Arc<RuntimeInner>,
         id: u64,
         sock: OwnedFd,
         limits: Limits,
+        linger: Option<Duration>,
     ) -> std::io::Result<Arc<Connection>> {
         let creds = sys::peer_credentials(sock.as_fd())?;
         let pidfd = sys::peer_pidfd(sock.as_fd(), creds.pid);
@@ -159,8 +168,15 @@ impl Connection {
             pidfd,
         });
         sys::set_send_timeout(sock.as_fd(), limits.send_timeout)?;
+        if let Some(linger) = linger {
+            // Blocking reads on this socket wake up after `linger`: a
+            // lingering pool thread then gives the socket back to epoll, a
+            // caller waiting for a reply just reads again.
+            sys::set_recv_timeout(sock.as_fd(), linger)?;
+        }
         Ok(Arc::new(Connection {
             id,
+            linger: linger.is_some(),
             sock,
             peer,
             runtime: Arc::downgrade(runtime),
@@ -175,6 +191,7 @@ impl Connection {
                 registered: false,
                 rearm_pending: false,
                 rearm_deferred: false,
+                armed: false,
                 in_flight: 0,
                 oneways: VecDeque::new(),
                 oneway_running: false,
@@ -323,8 +340,11 @@ impl Connection {
     pub(crate) fn on_readable(self: &Arc<Self>) {
         // A pool thread keeps reading while what it reads is quick to
         // handle (oneways, replies), so a stream of oneway calls costs one
-        // recvmsg each, not an epoll round trip each; after a batch it lets
-        // epoll pick the next ready connection.
+        // recvmsg each, not an epoll round trip each. When it has caught up,
+        // or after serving a two-way call, it waits on the socket itself for
+        // a moment (`linger`) before handing the connection back to epoll.
+        self.lock().armed = false;
+        let mut blocking = false;
         for _ in 0..POOL_BATCH {
             {
                 let mut st = self.lock();
@@ -337,14 +357,41 @@ impl Connection {
                 }
                 st.reader = ReaderState::Pool;
             }
-            let read = self.read_message(true);
-            let caught_up = matches!(read, Err(ReadError::WouldBlock));
-            let work = self.finish_read(read, Some(caught_up));
-            let read_on = !caught_up
-                && matches!(work, Work::Nothing | Work::DrainOneways | Work::Release(..));
-            self.run(work);
-            if !read_on {
+            let read = self.read_message(!blocking);
+            if matches!(read, Err(ReadError::WouldBlock)) {
+                let linger = !blocking
+                    && self.linger
+                    && self
+                        .runtime
+                        .upgrade()
+                        .is_some_and(|rt| rt.has_idle_pool_thread());
+                let mut st = self.lock();
+                st.reader = ReaderState::Idle;
+                if st.waiters > 0 {
+                    self.cond.notify_all();
+                }
+                if linger {
+                    drop(st);
+                    blocking = true;
+                    continue;
+                }
+                self.maybe_rearm(&mut st, true);
                 return;
+            }
+            let work = self.finish_read(read, Some(false));
+            match work {
+                Work::TwoWay(..) => {
+                    self.run(work);
+                    if !self.disarm_for_linger() {
+                        return;
+                    }
+                    blocking = true;
+                }
+                Work::Die(_) => {
+                    self.run(work);
+                    return;
+                }
+                _ => self.run(work),
             }
         }
         let mut st = self.lock();
@@ -435,9 +482,37 @@ impl Connection {
         st.rearm_pending = false;
         st.rearm_deferred = false;
         if let Some(rt) = self.runtime.upgrade() {
-            if let Err(e) = rt.epoll.rearm(self.sock(), self.id) {
-                tracing::error!(connection = self.id, "epoll re-arm failed: {e}");
+            match rt.epoll.rearm(self.sock(), self.id) {
+                Ok(()) => st.armed = true,
+                Err(e) => tracing::error!(connection = self.id, "epoll re-arm failed: {e}"),
             }
+        }
+    }
+
+    /// After serving a call, takes the connection out of epoll so that this
+    /// pool thread can wait for the next message on the socket itself: the
+    /// kernel then wakes it straight from the socket, which is cheaper than
+    /// epoll's wake-up, `epoll_wait` and a re-arm. Only while another pool
+    /// thread watches epoll for everyone else; `false` if not possible.
+    fn disarm_for_linger(&self) -> bool {
+        let Some(rt) = self.runtime.upgrade() else {
+            return false;
+        };
+        let mut st = self.lock();
+        if !self.linger
+            || !st.armed
+            || st.dead.is_some()
+            || st.reader != ReaderState::Idle
+            || !rt.has_idle_pool_thread()
+        {
+            return false;
+        }
+        match rt.epoll.disarm(self.sock(), self.id) {
+            Ok(()) => {
+                st.armed = false;
+                true
+            }
+            Err(_) => false,
         }
     }
 }
