@@ -100,6 +100,17 @@ pub fn send_record(
     iov: &[IoSlice<'_>],
     fds: &[BorrowedFd<'_>],
 ) -> io::Result<()> {
+    if fds.is_empty() && iov.len() == 1 {
+        // Without descriptors, plain send(2): the kernel skips the msghdr
+        // and control-message handling.
+        loop {
+            match net::send(fd, &iov[0], SendFlags::NOSIGNAL) {
+                Ok(_) => return Ok(()),
+                Err(Errno::INTR) => continue,
+                Err(e) => return Err(io_err(e)),
+            }
+        }
+    }
     let mut space = [MaybeUninit::<u8>::uninit(); rustix::cmsg_space!(ScmRights(MAX_FDS_HARD))];
     let mut control = SendAncillaryBuffer::new(&mut space);
     if !fds.is_empty() && !control.push(SendAncillaryMessage::ScmRights(fds)) {

@@ -150,22 +150,11 @@ fn main() {
 
 fn ipc_server(endpoint: &Path) {
     let rt = Runtime::new().expect("runtime");
-    rt.set_thread_pool_size(
-        std::env::var("YH_POOL")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(2),
-    );
     let service: Arc<dyn IBench> = Arc::new(Bench::default());
     let id = rt.publish(&Strong::new(service));
     assert_eq!(id, 1);
     rt.listen(endpoint).expect("listen");
     println!("ready");
-    if std::env::var_os("YH_PARK").is_some() {
-        loop {
-            std::thread::park();
-        }
-    }
     rt.join_thread_pool();
 }
 
