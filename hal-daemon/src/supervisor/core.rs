@@ -8,13 +8,12 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use yunhal_ipc::{Runtime, ServiceManager, Status};
 
 /// How long a restart waits for the service manager to drop the failed
 /// instance's registration (it does so when it sees the old endpoint's
 /// connection close, on its own thread).
-const UNREGISTER_WAIT: Duration = Duration::from_secs(2);
 
 /// Starts, restarts and stops the HAL services. Runs on one thread
 /// ([`run`](Self::run)); others read it through a [`SupervisorHandle`].
@@ -297,7 +296,6 @@ impl Supervisor {
                 status,
             },
         )?;
-        wait_until_unregistered(&sm, service.name());
         Ok(ServiceContext {
             name: service.name().to_owned(),
             descriptor: service.descriptor(),
@@ -380,24 +378,6 @@ fn start_service(service: &dyn HalService, ctx: &ServiceContext) -> Result<(), S
 fn stop_service(service: &dyn HalService) {
     if let Err(panic) = catch_unwind(AssertUnwindSafe(|| service.stop())) {
         tracing::error!(service = %service.name(), "stop panicked: {}", panic_text(panic.as_ref()));
-    }
-}
-
-/// Waits until this process's earlier registration of `name` is gone, so
-/// that the service manager's clean-up of the old instance cannot remove
-/// the new registration (it removes by name and pid).
-fn wait_until_unregistered(sm: &ServiceManager, name: &str) {
-    let own_pid = std::process::id() as i32;
-    let deadline = Instant::now() + UNREGISTER_WAIT;
-    while let Ok(Some(info)) = sm.check_service(name) {
-        if info.pid != own_pid {
-            return; // Another process's; registering reports the conflict.
-        }
-        if Instant::now() >= deadline {
-            tracing::warn!(service = %name, "the service manager still lists the failed instance");
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(2));
     }
 }
 
