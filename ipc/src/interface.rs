@@ -34,7 +34,8 @@
 /// Each method has a stable code (never reuse one), `fn` for a two-way call
 /// or `oneway` for a call that returns as soon as it is sent. Arguments and
 /// results are serde types; [`Fd`](crate::Fd) and [`Strong`](crate::Strong)
-/// carry file descriptors and objects. The service implements the trait; a
+/// carry file descriptors and objects, and [`Bytes`](crate::Bytes) carries
+/// a byte payload in one copy (a `Vec<u8>` is encoded byte by byte). The service implements the trait; a
 /// client gets a `Strong<dyn ITrait>` whose methods go over IPC (it is a
 /// [`Proxy`](crate::Proxy)). A service can override `on_client_gone` to
 /// release what a client that went away held.

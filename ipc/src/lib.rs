@@ -42,6 +42,10 @@ pub use object::{
 };
 pub use parcel::Fd;
 pub use runtime::{Policy, Runtime};
+/// A byte string in an argument or result: encoded as its length and the
+/// bytes in one copy, where a `Vec<u8>` goes through serde one byte at a
+/// time. Use it for payloads (PCM, frames, PDUs).
+pub use serde_bytes::ByteBuf as Bytes;
 pub use service_manager::{
     IServiceCallback, IServiceManager, ServiceInfo, ServiceManager, ServiceManagerService,
 };

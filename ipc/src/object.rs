@@ -391,7 +391,7 @@ pub mod private {
 
     pub fn encode_result<T: Serialize>(reply: &mut Vec<u8>, value: &T) -> Result<(), Status> {
         let taken = std::mem::take(reply);
-        match postcard::to_extend(value, taken) {
+        match crate::parcel::append(value, taken) {
             Ok(v) => {
                 *reply = v;
                 Ok(())

@@ -35,6 +35,37 @@ thread_local! {
     static DECODING: RefCell<Option<DecodeContext>> = const { RefCell::new(None) };
 }
 
+/// A postcard output that appends to a `Vec` with `push` and
+/// `extend_from_slice`. postcard's own `to_extend` goes through
+/// `Extend<u8>` one byte at a time with a capacity check each, which made
+/// encoding a 64-byte argument cost more than the system call that sends it.
+pub(crate) struct AppendVec(pub Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for AppendVec {
+    type Output = Vec<u8>;
+
+    #[inline(always)]
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.0.push(data);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<Vec<u8>> {
+        Ok(self.0)
+    }
+}
+
+/// Appends the postcard encoding of `value` to `out`.
+pub(crate) fn append<T: Serialize + ?Sized>(value: &T, out: Vec<u8>) -> postcard::Result<Vec<u8>> {
+    postcard::serialize_with_flavor(value, AppendVec(out))
+}
+
 /// Encodes `value` after `out`'s current contents, collecting descriptors.
 pub(crate) fn encode_into<T: Serialize + ?Sized>(
     conn: &Arc<Connection>,
@@ -49,7 +80,7 @@ pub(crate) fn encode_into<T: Serialize + ?Sized>(
         })
     });
     let taken = std::mem::take(out);
-    let result = postcard::to_extend(value, taken);
+    let result = append(value, taken);
     let ctx = ENCODING.with(|c| std::mem::replace(&mut *c.borrow_mut(), previous));
     let (fds, error) = ctx.map(|c| (c.fds, c.error)).unwrap_or_default();
     match result {

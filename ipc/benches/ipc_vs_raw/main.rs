@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use yunhal_ipc::{interface, Fd, Runtime, Status, Strong};
+use yunhal_ipc::{interface, Bytes, Fd, Runtime, Status, Strong};
 
 /// One measured figure and its raw baseline.
 pub struct Figure {
@@ -31,10 +31,10 @@ pub struct Figure {
 
 interface! {
     pub trait IBench: "yunhal.bench.IBench", version 1 {
-        1 => fn echo(data: Vec<u8>) -> Vec<u8>;
-        2 => oneway sink(data: Vec<u8>);
+        1 => fn echo(data: Bytes) -> Bytes;
+        2 => oneway sink(data: Bytes);
         3 => fn received() -> u64;
-        4 => fn take_fd(fd: Fd, data: Vec<u8>) -> Vec<u8>;
+        4 => fn take_fd(fd: Fd, data: Bytes) -> Bytes;
     }
 }
 
@@ -44,17 +44,17 @@ struct Bench {
 }
 
 impl IBench for Bench {
-    fn echo(&self, data: Vec<u8>) -> Result<Vec<u8>, Status> {
+    fn echo(&self, data: Bytes) -> Result<Bytes, Status> {
         Ok(data)
     }
-    fn sink(&self, _data: Vec<u8>) -> Result<(), Status> {
+    fn sink(&self, _data: Bytes) -> Result<(), Status> {
         self.received.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
     fn received(&self) -> Result<u64, Status> {
         Ok(self.received.load(Ordering::Relaxed))
     }
-    fn take_fd(&self, fd: Fd, data: Vec<u8>) -> Result<Vec<u8>, Status> {
+    fn take_fd(&self, fd: Fd, data: Bytes) -> Result<Bytes, Status> {
         drop(fd);
         Ok(data)
     }
@@ -277,7 +277,7 @@ fn two_way_and_oneway(exe: &Path, dir: &Path) -> Vec<Figure> {
     // Two-way, 64 bytes each way.
     let (ours, raw_rt) = time_interleaved(
         || {
-            let r = bench.echo(payload.clone()).expect("echo");
+            let r = bench.echo(Bytes::from(payload.clone())).expect("echo");
             debug_assert_eq!(r.len(), PAYLOAD);
         },
         || {
@@ -292,7 +292,7 @@ fn two_way_and_oneway(exe: &Path, dir: &Path) -> Vec<Figure> {
         || {
             let dup = memfd.try_clone().expect("dup");
             bench
-                .take_fd(Fd::new(dup), payload.clone())
+                .take_fd(Fd::new(dup), Bytes::from(payload.clone()))
                 .expect("take_fd");
         },
         || {
@@ -322,7 +322,7 @@ fn two_way_and_oneway(exe: &Path, dir: &Path) -> Vec<Figure> {
     for round in 1..=ROUNDS as u64 {
         let t = Instant::now();
         for _ in 0..block {
-            bench.sink(payload.clone()).expect("sink");
+            bench.sink(Bytes::from(payload.clone())).expect("sink");
         }
         assert_eq!(bench.received().expect("received"), round * block);
         ours_time += t.elapsed();

@@ -27,7 +27,7 @@ impl Connection {
                     }
                     Err(status) => {
                         reply.push(1);
-                        reply = postcard::to_extend(&status, reply)
+                        reply = crate::parcel::append(&status, reply)
                             .unwrap_or_else(|_| vec![0u8; HEADER_LEN]);
                         Vec::new()
                     }
@@ -41,7 +41,7 @@ impl Connection {
                     Err(e @ Status::Transport(TransportError::TooLarge { .. })) => {
                         let mut reply = vec![0u8; HEADER_LEN];
                         reply.push(1);
-                        let reply = postcard::to_extend(&e, reply)
+                        let reply = crate::parcel::append(&e, reply)
                             .unwrap_or_else(|_| vec![0u8; HEADER_LEN]);
                         h.payload_len = (reply.len() - HEADER_LEN) as u32;
                         if let Err(e) = self.send(h, reply, Vec::new(), true) {

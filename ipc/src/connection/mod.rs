@@ -52,6 +52,30 @@ pub(crate) struct Incoming {
     fds: Vec<OwnedFd>,
 }
 
+/// The calls of this connection waiting for their replies. A handful at
+/// most (one per calling thread), so a vector beats a hash map.
+#[derive(Default)]
+struct Pending(Vec<(u64, Option<Incoming>)>);
+
+impl Pending {
+    fn insert(&mut self, call: u64, reply: Option<Incoming>) {
+        self.0.push((call, reply));
+    }
+
+    fn get(&self, call: &u64) -> Option<&Option<Incoming>> {
+        self.0.iter().find(|(c, _)| c == call).map(|(_, r)| r)
+    }
+
+    fn get_mut(&mut self, call: &u64) -> Option<&mut Option<Incoming>> {
+        self.0.iter_mut().find(|(c, _)| c == call).map(|(_, r)| r)
+    }
+
+    fn remove(&mut self, call: &u64) -> Option<Option<Incoming>> {
+        let i = self.0.iter().position(|(c, _)| c == call)?;
+        Some(self.0.swap_remove(i).1)
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum ReaderState {
     Idle,
@@ -62,7 +86,7 @@ enum ReaderState {
 struct State {
     reader: ReaderState,
     /// Two-way calls waiting; `Some` once the reply arrived.
-    pending: HashMap<u64, Option<Incoming>>,
+    pending: Pending,
     waiters: usize,
     dead: Option<TransportError>,
     registered: bool,
@@ -185,7 +209,7 @@ impl Connection {
             partial: Mutex::new(None),
             state: Mutex::new(State {
                 reader: ReaderState::Idle,
-                pending: HashMap::new(),
+                pending: Pending::default(),
                 waiters: 0,
                 dead: None,
                 registered: false,
