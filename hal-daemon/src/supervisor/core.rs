@@ -11,10 +11,6 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Instant;
 use yunhal_ipc::{Runtime, ServiceManager, Status};
 
-/// How long a restart waits for the service manager to drop the failed
-/// instance's registration (it does so when it sees the old endpoint's
-/// connection close, on its own thread).
-
 /// Starts, restarts and stops the HAL services. Runs on one thread
 /// ([`run`](Self::run)); others read it through a [`SupervisorHandle`].
 pub struct Supervisor {
