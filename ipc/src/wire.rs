@@ -25,9 +25,9 @@
 //! | 38 | 2 | reserved, zero |
 //! | 40 | … | descriptor (UTF-8), then payload |
 //!
-//! Continuation fragment: magic, version, kind [`Kind::Continuation`], flags,
-//! a zero byte... the first 16 bytes of the layout above (with the call id),
-//! then more payload.
+//! Continuation fragment: the first 16 bytes of that layout (magic,
+//! version, kind [`Kind::Continuation`], flags with [`FLAG_MORE`] unless it
+//! is the last, a zero byte, the call id), then more payload.
 
 use crate::status::TransportError;
 
