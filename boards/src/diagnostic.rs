@@ -45,6 +45,28 @@ pub enum DiagnosticKind {
     Params,
 }
 
+impl DiagnosticKind {
+    /// A stable snake_case name, for machine-readable output.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DiagnosticKind::Syntax => "syntax",
+            DiagnosticKind::UnknownKey => "unknown_key",
+            DiagnosticKind::MissingKey => "missing_key",
+            DiagnosticKind::InvalidValue => "invalid_value",
+            DiagnosticKind::OutOfRange => "out_of_range",
+            DiagnosticKind::Misplaced => "misplaced",
+            DiagnosticKind::UnknownDriver => "unknown_driver",
+            DiagnosticKind::WrongClass => "wrong_class",
+            DiagnosticKind::UnknownBus => "unknown_bus",
+            DiagnosticKind::BusKindRejected => "bus_kind_rejected",
+            DiagnosticKind::AddressConflict => "address_conflict",
+            DiagnosticKind::BusConflict => "bus_conflict",
+            DiagnosticKind::GpioConflict => "gpio_conflict",
+            DiagnosticKind::Params => "params",
+        }
+    }
+}
+
 /// One problem in a board file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {

@@ -61,7 +61,7 @@ fn board_check_json_carries_each_diagnostic() {
     assert_eq!(diagnostics.len(), 3);
     assert_eq!(diagnostics[2]["line"], 12);
     assert_eq!(diagnostics[2]["key"], "devices.accel.adress");
-    assert_eq!(diagnostics[2]["kind"], "UnknownKey");
+    assert_eq!(diagnostics[2]["kind"], "unknown_key");
 }
 
 #[test]

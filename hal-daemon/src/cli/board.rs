@@ -118,7 +118,7 @@ fn diagnostic_json(diagnostic: &Diagnostic) -> serde_json::Value {
         "line": diagnostic.line,
         "column": diagnostic.column,
         "key": diagnostic.key,
-        "kind": format!("{:?}", diagnostic.kind),
+        "kind": diagnostic.kind.as_str(),
         "message": diagnostic.message,
         "text": diagnostic.to_string(),
     })
