@@ -143,26 +143,31 @@ impl std::error::Error for Diagnostics {}
 /// diagnostics of that file.
 pub(crate) struct Collector<'s> {
     file: String,
-    source: &'s str,
-    line_starts: Vec<usize>,
+    lines: LineIndex<'s>,
     found: Vec<Diagnostic>,
 }
 
-impl<'s> Collector<'s> {
-    pub(crate) fn new(file: &str, source: &'s str) -> Self {
+/// Maps byte offsets of a text (what TOML spans give) to 1-based lines and
+/// columns; for any tool that reports positions in a TOML file.
+pub struct LineIndex<'s> {
+    source: &'s str,
+    line_starts: Vec<usize>,
+}
+
+impl<'s> LineIndex<'s> {
+    /// Indexes `source`.
+    pub fn new(source: &'s str) -> Self {
         let line_starts = std::iter::once(0)
             .chain(source.match_indices('\n').map(|(at, _)| at + 1))
             .collect();
         Self {
-            file: file.to_owned(),
             source,
             line_starts,
-            found: Vec::new(),
         }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
-    pub(crate) fn line_column(&self, offset: usize) -> (usize, usize) {
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.source.len());
         let line = self.line_starts.partition_point(|&start| start <= offset);
         let start = self.line_starts[line - 1];
@@ -171,6 +176,21 @@ impl<'s> Collector<'s> {
             .get(start..offset)
             .map_or(1, |text| text.chars().count() + 1);
         (line, column)
+    }
+}
+
+impl<'s> Collector<'s> {
+    pub(crate) fn new(file: &str, source: &'s str) -> Self {
+        Self {
+            file: file.to_owned(),
+            lines: LineIndex::new(source),
+            found: Vec::new(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub(crate) fn line_column(&self, offset: usize) -> (usize, usize) {
+        self.lines.line_column(offset)
     }
 
     pub(crate) fn line(&self, span: &Range<usize>) -> usize {

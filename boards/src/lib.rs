@@ -37,7 +37,7 @@ pub mod validate;
 
 pub use board::{load_board, parse_board, Board, BoardError, Bus, Device};
 pub use build::{build_board, BuildError, BuildReport, BuiltDevice, DeviceRequest};
-pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
+pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, LineIndex};
 pub use format::{
     AudioRoute, BoardInfo, BusKind, BusSharing, BusSpec, DeviceClass, DeviceSpec, GpioRef,
     GpioRole, PanelSpec, TouchscreenSpec,

@@ -374,19 +374,8 @@ pub mod private {
     use super::*;
 
     pub fn decode_args<T: DeserializeOwned>(data: &[u8]) -> Result<T, Status> {
-        // The connection and descriptors are already in the decode context;
-        // this is a plain postcard decode that must consume all bytes.
-        match postcard::take_from_bytes::<T>(data) {
-            Ok((v, [])) => Ok(v),
-            Ok((_, rest)) => Err(Status::exception(
-                ExceptionCode::BadParcelable,
-                format!("arguments: {} trailing bytes", rest.len()),
-            )),
-            Err(e) => Err(Status::exception(
-                ExceptionCode::BadParcelable,
-                format!("arguments could not be decoded: {e}"),
-            )),
-        }
+        // The connection and descriptors are already in the decode context.
+        crate::parcel::take_exact(data, "arguments")
     }
 
     pub fn encode_result<T: Serialize>(reply: &mut Vec<u8>, value: &T) -> Result<(), Status> {

@@ -131,9 +131,15 @@ pub(crate) fn decode_exact<T: DeserializeOwned>(
             fds: fds.into_iter().map(Some).collect(),
         })
     });
-    let result = postcard::take_from_bytes::<T>(bytes);
+    let result = take_exact(bytes, what);
     DECODING.with(|c| *c.borrow_mut() = previous);
-    match result {
+    result
+}
+
+/// Decodes a `T` that must fill `bytes` exactly, in whatever decode
+/// context the thread has; `what` names it in the error.
+pub(crate) fn take_exact<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, Status> {
+    match postcard::take_from_bytes::<T>(bytes) {
         Ok((v, [])) => Ok(v),
         Ok((_, rest)) => Err(Status::exception(
             ExceptionCode::BadParcelable,

@@ -58,17 +58,14 @@ const RULE_KEYS: &[&str] = &["action", "uid", "gid", "service", "method"];
 
 struct Reporter<'t> {
     file: &'t str,
-    text: &'t str,
+    lines: yunhal_boards::LineIndex<'t>,
     found: Vec<PolicyError>,
 }
 
 impl Reporter<'_> {
     /// 1-based line and column (in characters) of a byte offset.
     fn position(&self, offset: usize) -> (usize, usize) {
-        let before = &self.text[..offset.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-        (line, before[line_start..].chars().count() + 1)
+        self.lines.line_column(offset)
     }
 
     fn report(&mut self, span: Range<usize>, key: &str, message: impl Into<String>) {
@@ -96,7 +93,7 @@ pub(super) fn parse(
 ) -> Result<Parsed, PolicyErrors> {
     let mut out = Reporter {
         file,
-        text,
+        lines: yunhal_boards::LineIndex::new(text),
         found: Vec::new(),
     };
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
