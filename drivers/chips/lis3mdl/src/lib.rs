@@ -1,0 +1,2 @@
+#![no_std]
+//! lis3mdl driver.

@@ -1,0 +1,2 @@
+#![no_std]
+//! mpu6050 driver.

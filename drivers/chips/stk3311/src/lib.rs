@@ -1,0 +1,2 @@
+#![no_std]
+//! stk3311 driver.

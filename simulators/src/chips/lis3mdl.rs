@@ -1,0 +1,1 @@
+//! lis3mdl register model.

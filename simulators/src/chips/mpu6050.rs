@@ -1,0 +1,1 @@
+//! mpu6050 register model.

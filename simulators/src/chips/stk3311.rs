@@ -1,0 +1,1 @@
+//! stk3311 register model.
