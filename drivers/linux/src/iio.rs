@@ -1,0 +1,1 @@
+//! Industrial I/O (IIO) devices.

@@ -1,0 +1,3 @@
+//! Linux kernel backends, one module per subsystem.
+
+pub mod iio;
