@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod sensors;
 pub mod time;
 pub mod units;
 
