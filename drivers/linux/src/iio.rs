@@ -1,1 +1,0 @@
-//! Industrial I/O (IIO) devices.
