@@ -9,5 +9,7 @@
 //! step, so runs are deterministic and never sleep.
 
 pub mod chips;
+pub mod clock;
 pub mod i2c;
+pub mod scenario;
 pub mod world;
