@@ -175,6 +175,39 @@ pub struct SensorEvent {
     pub value: SensorValue,
 }
 
+/// The error of a [`SensorDevice`] built on a driver whose error is `E`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SensorError<E> {
+    /// The driver failed.
+    Driver(E),
+    /// No sensor of this device has the handle.
+    UnknownHandle(SensorHandle),
+}
+
+impl<E> From<E> for SensorError<E> {
+    fn from(e: E) -> Self {
+        SensorError::Driver(e)
+    }
+}
+
+impl<E: crate::error::Error> crate::error::Error for SensorError<E> {
+    fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            SensorError::Driver(e) => e.kind(),
+            SensorError::UnknownHandle(_) => crate::error::ErrorKind::InvalidArgument,
+        }
+    }
+}
+
+impl<E: core::fmt::Display> core::fmt::Display for SensorError<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SensorError::Driver(e) => write!(f, "{e}"),
+            SensorError::UnknownHandle(h) => write!(f, "no sensor with handle {}", h.0),
+        }
+    }
+}
+
 /// The trait every sensor backend implements.
 pub trait SensorDevice: ErrorType {
     /// The sensors of this device.

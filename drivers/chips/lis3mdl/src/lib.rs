@@ -14,6 +14,9 @@
 //! the board's mount matrix maps it to the device frame.
 
 pub mod registers;
+pub mod sensor;
+
+pub use sensor::{Lis3mdlSensors, SensorError};
 
 use embedded_hal::i2c::I2c;
 use registers as reg;
@@ -345,5 +348,15 @@ impl<I2C: I2c> Lis3mdl<I2C> {
     fn write_register(&mut self, register: u8, value: u8) -> Result<(), Error<I2C::Error>> {
         self.bus.write(self.address, &[register, value])?;
         Ok(())
+    }
+}
+
+impl<E: embedded_hal::i2c::Error> yunhal::Error for Error<E> {
+    fn kind(&self) -> yunhal::ErrorKind {
+        match self {
+            Error::Bus(_) => yunhal::ErrorKind::Bus,
+            Error::WrongDevice { .. } => yunhal::ErrorKind::NotPresent,
+            Error::ResetTimeout => yunhal::ErrorKind::Timeout,
+        }
     }
 }

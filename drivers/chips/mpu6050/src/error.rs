@@ -58,3 +58,14 @@ impl<E: fmt::Debug> fmt::Display for Error<E> {
         }
     }
 }
+
+impl<E: embedded_hal::i2c::Error> yunhal::Error for Error<E> {
+    fn kind(&self) -> yunhal::ErrorKind {
+        match self {
+            Error::Bus(_) => yunhal::ErrorKind::Bus,
+            Error::WrongDevice { .. } => yunhal::ErrorKind::NotPresent,
+            Error::InvalidConfig => yunhal::ErrorKind::InvalidState,
+            Error::FifoOverflow => yunhal::ErrorKind::Overrun,
+        }
+    }
+}

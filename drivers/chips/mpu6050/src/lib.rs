@@ -24,10 +24,12 @@
 mod config;
 mod error;
 pub mod registers;
+pub mod sensor;
 
 pub use config::{AccelRange, Config, Dlpf, GyroRange};
 pub use error::{Error, ErrorKind};
 pub use registers::{ADDRESS_AD0_HIGH, ADDRESS_AD0_LOW};
+pub use sensor::{Mpu6050Sensors, SensorError};
 
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;

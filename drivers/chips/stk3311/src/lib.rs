@@ -12,6 +12,9 @@
 //! and Sensortek's `stk3x1x` driver; see [`registers`].
 
 pub mod registers;
+pub mod sensor;
+
+pub use sensor::{SensorError, Stk3311Sensors};
 
 use core::fmt;
 use embedded_hal::delay::DelayNs;
@@ -400,5 +403,15 @@ impl<I2C: I2c> Stk3311<I2C> {
             .write_read(self.address, &[register], &mut buf)
             .map_err(Error::Bus)?;
         Ok(u16::from_be_bytes(buf))
+    }
+}
+
+impl<E: embedded_hal::i2c::Error> yunhal::Error for Error<E> {
+    fn kind(&self) -> yunhal::ErrorKind {
+        match self {
+            Error::Bus(_) => yunhal::ErrorKind::Bus,
+            Error::WrongDevice { .. } => yunhal::ErrorKind::NotPresent,
+            Error::InvalidThresholds { .. } => yunhal::ErrorKind::InvalidArgument,
+        }
     }
 }
