@@ -3,6 +3,7 @@
 use crate::world::PhysicalState;
 use embedded_hal::i2c::{self, ErrorKind, NoAcknowledgeSource, Operation, SevenBitAddress};
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Why a model refused a transfer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +106,56 @@ impl i2c::I2c<SevenBitAddress> for SimI2cBus {
             })?;
         }
         Ok(())
+    }
+}
+
+/// A [`SimI2cBus`] shared by the drivers on it (the sensors of one I2C
+/// bus each own a handle, as on the phone) and by whoever moves simulated
+/// time on. Each transfer holds the bus for its duration.
+#[derive(Clone)]
+pub struct SharedI2cBus(Arc<Mutex<SimI2cBus>>);
+
+impl SharedI2cBus {
+    /// Shares `bus`.
+    pub fn new(bus: SimI2cBus) -> SharedI2cBus {
+        SharedI2cBus(Arc::new(Mutex::new(bus)))
+    }
+
+    /// The bus itself, to attach models, inject faults or advance time.
+    pub fn lock(&self) -> MutexGuard<'_, SimI2cBus> {
+        // A test that panicked while holding the bus leaves it usable.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Moves every model on the bus to `world.time`.
+    pub fn advance(&self, world: &PhysicalState) {
+        self.lock().advance(world);
+    }
+
+    /// Whether two handles share one bus.
+    pub fn same_bus(&self, other: &SharedI2cBus) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The interrupt line of the model at `address` (low if none).
+    pub fn interrupt_line(&self, address: u8) -> bool {
+        self.lock()
+            .device_mut(address)
+            .is_some_and(|m| m.interrupt_line())
+    }
+}
+
+impl i2c::ErrorType for SharedI2cBus {
+    type Error = SimI2cError;
+}
+
+impl i2c::I2c<SevenBitAddress> for SharedI2cBus {
+    fn transaction(
+        &mut self,
+        address: u8,
+        operations: &mut [Operation<'_>],
+    ) -> Result<(), SimI2cError> {
+        self.lock().transaction(address, operations)
     }
 }
 

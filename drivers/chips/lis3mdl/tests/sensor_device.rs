@@ -1,51 +1,36 @@
 //! `Lis3mdlSensors` as a `SensorDevice`, against the simulator's model.
 
-use embedded_hal::i2c::{ErrorType, I2c, Operation};
-use std::cell::RefCell;
-use std::rc::Rc;
 use yunhal::sensors::{SensorDevice, SensorEvent, SensorHandle, SensorValue};
 use yunhal::time::Nanos;
 use yunhal::{Error as _, ErrorKind};
 use yunhal_lis3mdl::sensor::MAGNETOMETER;
 use yunhal_lis3mdl::{Lis3mdlSensors, ADDRESS_SA1_HIGH};
 use yunhal_sim::chips::lis3mdl::Lis3mdlModel;
-use yunhal_sim::i2c::{SimI2cBus, SimI2cError};
+use yunhal_sim::i2c::SharedI2cBus as SharedBus;
+use yunhal_sim::i2c::SimI2cBus;
 use yunhal_sim::world::PhysicalState;
-
-/// The device owns one handle; the test keeps another to step time.
-#[derive(Clone)]
-struct SharedBus(Rc<RefCell<SimI2cBus>>);
-
-impl ErrorType for SharedBus {
-    type Error = SimI2cError;
-}
-
-impl I2c for SharedBus {
-    fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), SimI2cError> {
-        self.0.borrow_mut().transaction(address, operations)
-    }
-}
 
 const FIELD: [f32; 3] = [20.0, -30.0, 40.0];
 
-impl SharedBus {
+/// Test helpers on the shared simulated bus.
+trait TestBus {
+    fn advance_to_millis(&self, ms: u64);
+}
+
+impl TestBus for SharedBus {
     fn advance_to_millis(&self, ms: u64) {
         let world = PhysicalState {
             magnetic_field: FIELD,
             ..PhysicalState::resting(Nanos::from_millis(ms))
         };
-        self.0.borrow_mut().advance(&world);
+        self.lock().advance(&world);
     }
 }
 
 fn device() -> (Lis3mdlSensors<SharedBus>, SharedBus) {
     let mut bus = SimI2cBus::new();
     bus.attach(ADDRESS_SA1_HIGH, Box::new(Lis3mdlModel::new()));
-    let bus = SharedBus(Rc::new(RefCell::new(bus)));
+    let bus = SharedBus::new(bus);
     let device = Lis3mdlSensors::init(bus.clone(), ADDRESS_SA1_HIGH).unwrap();
     (device, bus)
 }
@@ -135,7 +120,7 @@ fn unknown_handle_is_an_invalid_argument() {
 fn bus_nack_during_read_is_a_bus_error() {
     let (mut device, bus) = device();
     device.set_enabled(MAGNETOMETER, true).unwrap();
-    bus.0.borrow_mut().inject_nacks(1);
+    bus.lock().inject_nacks(1);
 
     let mut out = [SensorEvent {
         handle: MAGNETOMETER,

@@ -1,40 +1,25 @@
 //! The driver against the register model on a simulated bus.
 
-use embedded_hal::i2c::{ErrorKind, ErrorType, I2c, NoAcknowledgeSource, Operation};
-use std::cell::RefCell;
-use std::rc::Rc;
+use embedded_hal::i2c::{ErrorKind, I2c, NoAcknowledgeSource};
 use yunhal::time::Nanos;
 use yunhal_lis3mdl::{Config, DataRate, Error, FullScale, Lis3mdl, Mode, ADDRESS_SA1_HIGH};
 use yunhal_sim::chips::lis3mdl::Lis3mdlModel;
+use yunhal_sim::i2c::SharedI2cBus as SharedBus;
 use yunhal_sim::i2c::{SimI2cBus, SimI2cError};
 use yunhal_sim::world::PhysicalState;
 
-/// The bus, shared between the driver (which owns its handle) and the
-/// test (which moves simulated time on).
-#[derive(Clone)]
-struct SharedBus(Rc<RefCell<SimI2cBus>>);
-
-impl ErrorType for SharedBus {
-    type Error = SimI2cError;
+/// Test helpers on the shared simulated bus.
+trait TestBus {
+    fn advance_to_millis(&self, ms: u64, field: [f32; 3]);
 }
 
-impl I2c for SharedBus {
-    fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), SimI2cError> {
-        self.0.borrow_mut().transaction(address, operations)
-    }
-}
-
-impl SharedBus {
+impl TestBus for SharedBus {
     fn advance_to_millis(&self, ms: u64, field: [f32; 3]) {
         let world = PhysicalState {
             magnetic_field: field,
             ..PhysicalState::resting(Nanos::from_millis(ms))
         };
-        self.0.borrow_mut().advance(&world);
+        self.lock().advance(&world);
     }
 }
 
@@ -43,7 +28,7 @@ fn bus_with(model: Option<Lis3mdlModel>) -> SharedBus {
     if let Some(model) = model {
         bus.attach(ADDRESS_SA1_HIGH, Box::new(model));
     }
-    SharedBus(Rc::new(RefCell::new(bus)))
+    SharedBus::new(bus)
 }
 
 fn initialised() -> (SharedBus, Lis3mdl<SharedBus>) {
@@ -166,7 +151,7 @@ fn temperature_reads_the_world_when_enabled() {
 #[test]
 fn injected_nack_surfaces_as_bus_error_then_recovers() {
     let (bus, mut mag) = initialised();
-    bus.0.borrow_mut().inject_nacks(1);
+    bus.lock().inject_nacks(1);
     assert!(is_nack(mag.read_raw()));
     assert!(mag.read_raw().is_ok());
 }

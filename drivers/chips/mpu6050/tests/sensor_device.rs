@@ -1,9 +1,6 @@
 //! `Mpu6050Sensors` as a `SensorDevice`, against the simulator's model.
 
 use embedded_hal::delay::DelayNs;
-use embedded_hal::i2c::{self, Operation};
-use std::cell::RefCell;
-use std::rc::Rc;
 use yunhal::sensors::{SensorDevice, SensorEvent, SensorHandle, SensorValue};
 use yunhal::time::Nanos;
 use yunhal::units::STANDARD_GRAVITY;
@@ -11,31 +8,19 @@ use yunhal::{Error as _, ErrorKind};
 use yunhal_mpu6050::sensor::{ACCELEROMETER, GYROSCOPE, TEMPERATURE};
 use yunhal_mpu6050::{Mpu6050Sensors, ADDRESS_AD0_LOW};
 use yunhal_sim::chips::mpu6050::Mpu6050Model;
-use yunhal_sim::i2c::{SimI2cBus, SimI2cError};
+use yunhal_sim::i2c::SharedI2cBus as SharedBus;
+use yunhal_sim::i2c::SimI2cBus;
 use yunhal_sim::world::PhysicalState;
 
-/// The device owns one handle; the test keeps another to step time.
-#[derive(Clone)]
-struct SharedBus(Rc<RefCell<SimI2cBus>>);
+/// Test helpers on the shared simulated bus.
+trait TestBus {
+    fn advance_to_ms(&self, world: &mut PhysicalState, ms: u64);
+}
 
-impl SharedBus {
+impl TestBus for SharedBus {
     fn advance_to_ms(&self, world: &mut PhysicalState, ms: u64) {
         world.time = Nanos::from_millis(ms);
-        self.0.borrow_mut().advance(world);
-    }
-}
-
-impl i2c::ErrorType for SharedBus {
-    type Error = SimI2cError;
-}
-
-impl i2c::I2c for SharedBus {
-    fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), SimI2cError> {
-        self.0.borrow_mut().transaction(address, operations)
+        self.lock().advance(world);
     }
 }
 
@@ -49,7 +34,7 @@ impl DelayNs for NoDelay {
 fn device() -> (Mpu6050Sensors<SharedBus>, SharedBus, PhysicalState) {
     let mut bus = SimI2cBus::new();
     bus.attach(ADDRESS_AD0_LOW, Box::new(Mpu6050Model::new()));
-    let bus = SharedBus(Rc::new(RefCell::new(bus)));
+    let bus = SharedBus::new(bus);
     let device = Mpu6050Sensors::init(bus.clone(), ADDRESS_AD0_LOW, &mut NoDelay).unwrap();
     (device, bus, PhysicalState::resting(Nanos::ZERO))
 }
@@ -187,7 +172,7 @@ fn unknown_handle_is_an_invalid_argument() {
 fn bus_nack_during_read_is_a_bus_error() {
     let (mut device, bus, _world) = device();
     device.set_enabled(ACCELEROMETER, true).unwrap();
-    bus.0.borrow_mut().inject_nacks(1);
+    bus.lock().inject_nacks(1);
 
     let mut out = [SensorEvent {
         handle: ACCELEROMETER,

@@ -1,9 +1,7 @@
 //! The driver against the simulator's register-level MPU-6050 model.
 
 use embedded_hal::delay::DelayNs;
-use embedded_hal::i2c::{self, ErrorKind as I2cErrorKind, NoAcknowledgeSource, Operation};
-use std::cell::RefCell;
-use std::rc::Rc;
+use embedded_hal::i2c::{ErrorKind as I2cErrorKind, NoAcknowledgeSource};
 use yunhal::time::Nanos;
 use yunhal::units::STANDARD_GRAVITY;
 use yunhal_mpu6050::{
@@ -11,38 +9,19 @@ use yunhal_mpu6050::{
     ADDRESS_AD0_LOW,
 };
 use yunhal_sim::chips::mpu6050::Mpu6050Model;
-use yunhal_sim::i2c::{SimI2cBus, SimI2cError};
+use yunhal_sim::i2c::SharedI2cBus as SharedBus;
+use yunhal_sim::i2c::SimI2cBus;
 use yunhal_sim::world::PhysicalState;
 
-/// The driver owns its bus; the test keeps a second handle to step time.
-#[derive(Clone)]
-struct SharedBus(Rc<RefCell<SimI2cBus>>);
+/// Test helpers on the shared simulated bus.
+trait TestBus {
+    fn advance_to_ms(&self, world: &mut PhysicalState, ms: u64);
+}
 
-impl SharedBus {
+impl TestBus for SharedBus {
     fn advance_to_ms(&self, world: &mut PhysicalState, ms: u64) {
         world.time = Nanos::from_millis(ms);
-        self.0.borrow_mut().advance(world);
-    }
-
-    fn interrupt_line(&self) -> bool {
-        self.0
-            .borrow_mut()
-            .device_mut(ADDRESS_AD0_LOW)
-            .is_some_and(|m| m.interrupt_line())
-    }
-}
-
-impl i2c::ErrorType for SharedBus {
-    type Error = SimI2cError;
-}
-
-impl i2c::I2c for SharedBus {
-    fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), SimI2cError> {
-        self.0.borrow_mut().transaction(address, operations)
+        self.lock().advance(world);
     }
 }
 
@@ -58,7 +37,7 @@ fn bus_with(model: Option<Mpu6050Model>) -> SharedBus {
     if let Some(model) = model {
         bus.attach(ADDRESS_AD0_LOW, Box::new(model));
     }
-    SharedBus(Rc::new(RefCell::new(bus)))
+    SharedBus::new(bus)
 }
 
 /// A bus with an MPU-6050 at 0x68, a driver that has run `init`, and a
@@ -231,9 +210,9 @@ fn data_ready_interrupt_raises_line_until_status_read() {
     imu.enable_data_ready_interrupt().unwrap();
 
     bus.advance_to_ms(&mut world, 1);
-    let line_before = bus.interrupt_line();
+    let line_before = bus.interrupt_line(ADDRESS_AD0_LOW);
     let status = imu.interrupt_status().unwrap();
-    let line_after = bus.interrupt_line();
+    let line_after = bus.interrupt_line(ADDRESS_AD0_LOW);
 
     assert!(line_before);
     assert!(status.data_ready && !status.fifo_overflow);
@@ -243,7 +222,7 @@ fn data_ready_interrupt_raises_line_until_status_read() {
 #[test]
 fn injected_nack_surfaces_as_bus_error() {
     let (mut imu, bus, _world) = initialised();
-    bus.0.borrow_mut().inject_nacks(1);
+    bus.lock().inject_nacks(1);
 
     let err = imu.read_accel().unwrap_err();
 
@@ -257,5 +236,5 @@ fn release_gives_the_bus_back() {
 
     let bus = imu.release();
 
-    assert!(!bus.interrupt_line());
+    assert!(!bus.interrupt_line(ADDRESS_AD0_LOW));
 }

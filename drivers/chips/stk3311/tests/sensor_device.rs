@@ -1,44 +1,29 @@
 //! `Stk3311Sensors` as a `SensorDevice`, against the simulator's model.
 
 use embedded_hal::delay::DelayNs;
-use embedded_hal::i2c::{self, I2c, Operation};
-use std::cell::RefCell;
-use std::rc::Rc;
 use yunhal::sensors::{ReportingMode, SensorDevice, SensorEvent, SensorHandle, SensorValue};
 use yunhal::time::Nanos;
 use yunhal::{Error as _, ErrorKind};
 use yunhal_sim::chips::stk3311::Stk3311Model;
-use yunhal_sim::i2c::{SimI2cBus, SimI2cError};
+use yunhal_sim::i2c::SharedI2cBus as SharedBus;
+use yunhal_sim::i2c::SimI2cBus;
 use yunhal_sim::world::PhysicalState;
 use yunhal_stk3311::sensor::{LIGHT, PROXIMITY, PROXIMITY_FAR_CM};
 use yunhal_stk3311::{Stk3311Sensors, DEFAULT_ADDRESS};
 
-/// The device owns one handle; the test keeps another to step time.
-#[derive(Clone)]
-struct SharedBus(Rc<RefCell<SimI2cBus>>);
-
-impl i2c::ErrorType for SharedBus {
-    type Error = SimI2cError;
+/// Test helpers on the shared simulated bus.
+trait TestBus {
+    fn step(&self, millis: u64, lux: f32, proximity_cm: f32);
 }
 
-impl I2c for SharedBus {
-    fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), SimI2cError> {
-        self.0.borrow_mut().transaction(address, operations)
-    }
-}
-
-impl SharedBus {
-    fn advance(&self, millis: u64, lux: f32, proximity_cm: f32) {
+impl TestBus for SharedBus {
+    fn step(&self, millis: u64, lux: f32, proximity_cm: f32) {
         let world = PhysicalState {
             illuminance: lux,
             proximity: proximity_cm,
             ..PhysicalState::resting(Nanos::from_millis(millis))
         };
-        self.0.borrow_mut().advance(&world);
+        self.lock().advance(&world);
     }
 }
 
@@ -52,7 +37,7 @@ impl DelayNs for NoDelay {
 fn device() -> (Stk3311Sensors<SharedBus>, SharedBus) {
     let mut bus = SimI2cBus::new();
     bus.attach(DEFAULT_ADDRESS, Box::new(Stk3311Model::new()));
-    let bus = SharedBus(Rc::new(RefCell::new(bus)));
+    let bus = SharedBus::new(bus);
     let device = Stk3311Sensors::init(bus.clone(), DEFAULT_ADDRESS, &mut NoDelay).unwrap();
     (device, bus)
 }
@@ -106,13 +91,13 @@ fn enabled_light_reports_300_lx_once_until_it_changes() {
     let (mut device, bus) = device();
     device.set_enabled(LIGHT, true).unwrap();
 
-    bus.advance(0, 300.0, 100.0);
+    bus.step(0, 300.0, 100.0);
     let before_conversion = read_events(&mut device, 0);
-    bus.advance(100, 300.0, 100.0);
+    bus.step(100, 300.0, 100.0);
     let first = read_events(&mut device, 100);
-    bus.advance(200, 300.0, 100.0);
+    bus.step(200, 300.0, 100.0);
     let unchanged = read_events(&mut device, 200);
-    bus.advance(300, 50.0, 100.0);
+    bus.step(300, 50.0, 100.0);
     let changed = read_events(&mut device, 300);
 
     assert!(before_conversion.is_empty(), "{before_conversion:?}");
@@ -131,12 +116,12 @@ fn covering_the_proximity_sensor_reports_near_then_far() {
     let (mut device, bus) = device();
     device.set_enabled(PROXIMITY, true).unwrap();
 
-    bus.advance(0, 300.0, 100.0);
-    bus.advance(1, 300.0, 100.0);
+    bus.step(0, 300.0, 100.0);
+    bus.step(1, 300.0, 100.0);
     let far = read_events(&mut device, 1);
-    bus.advance(2, 300.0, 1.0);
+    bus.step(2, 300.0, 1.0);
     let near = read_events(&mut device, 2);
-    bus.advance(3, 300.0, 1.0);
+    bus.step(3, 300.0, 1.0);
     let still_near = read_events(&mut device, 3);
 
     assert_eq!(
@@ -160,14 +145,14 @@ fn covering_the_proximity_sensor_reports_near_then_far() {
 fn re_enabling_reports_the_first_value_again() {
     let (mut device, bus) = device();
     device.set_enabled(PROXIMITY, true).unwrap();
-    bus.advance(0, 300.0, 100.0);
-    bus.advance(1, 300.0, 100.0);
+    bus.step(0, 300.0, 100.0);
+    bus.step(1, 300.0, 100.0);
     assert_eq!(read_events(&mut device, 1).len(), 1);
 
     device.set_enabled(PROXIMITY, false).unwrap();
     device.set_enabled(PROXIMITY, true).unwrap();
-    bus.advance(2, 300.0, 100.0);
-    bus.advance(3, 300.0, 100.0);
+    bus.step(2, 300.0, 100.0);
+    bus.step(3, 300.0, 100.0);
     let events = read_events(&mut device, 3);
 
     assert_eq!(events.len(), 1, "{events:?}");
@@ -179,8 +164,8 @@ fn disabled_sensors_report_nothing() {
     device.set_enabled(LIGHT, true).unwrap();
     device.set_enabled(LIGHT, false).unwrap();
 
-    bus.advance(0, 300.0, 1.0);
-    bus.advance(200, 300.0, 1.0);
+    bus.step(0, 300.0, 1.0);
+    bus.step(200, 300.0, 1.0);
     let events = read_events(&mut device, 200);
 
     assert!(events.is_empty(), "{events:?}");
@@ -201,7 +186,7 @@ fn unknown_handle_is_an_invalid_argument() {
 fn bus_nack_during_read_is_a_bus_error() {
     let (mut device, bus) = device();
     device.set_enabled(LIGHT, true).unwrap();
-    bus.0.borrow_mut().inject_nacks(1);
+    bus.lock().inject_nacks(1);
 
     let mut out = [SensorEvent {
         handle: LIGHT,

@@ -1,33 +1,13 @@
 //! The driver against the register model on the simulated bus.
 
 use embedded_hal::delay::DelayNs;
-use embedded_hal::i2c::{self, ErrorKind, I2c, NoAcknowledgeSource, Operation};
-use std::cell::RefCell;
-use std::rc::Rc;
+use embedded_hal::i2c::{ErrorKind, NoAcknowledgeSource};
 use yunhal::time::Nanos;
 use yunhal_sim::chips::stk3311::Stk3311Model;
+use yunhal_sim::i2c::SharedI2cBus as SharedBus;
 use yunhal_sim::i2c::{SimI2cBus, SimI2cError};
 use yunhal_sim::world::PhysicalState;
 use yunhal_stk3311::{Config, Error, Gain, IntegrationTime, Stk3311, DEFAULT_ADDRESS};
-
-/// A bus the test and the driver both hold, so the test can advance
-/// simulated time while the driver owns its handle.
-#[derive(Clone)]
-struct SharedBus(Rc<RefCell<SimI2cBus>>);
-
-impl i2c::ErrorType for SharedBus {
-    type Error = SimI2cError;
-}
-
-impl I2c for SharedBus {
-    fn transaction(
-        &mut self,
-        address: u8,
-        operations: &mut [Operation<'_>],
-    ) -> Result<(), SimI2cError> {
-        self.0.borrow_mut().transaction(address, operations)
-    }
-}
 
 /// Simulated time does not pass while the driver waits.
 struct NoDelay;
@@ -39,7 +19,7 @@ impl DelayNs for NoDelay {
 fn bus_with(model: Stk3311Model) -> SharedBus {
     let mut bus = SimI2cBus::new();
     bus.attach(DEFAULT_ADDRESS, Box::new(model));
-    SharedBus(Rc::new(RefCell::new(bus)))
+    SharedBus::new(bus)
 }
 
 fn advance(bus: &SharedBus, millis: u64, lux: f32, proximity_cm: f32) {
@@ -48,7 +28,7 @@ fn advance(bus: &SharedBus, millis: u64, lux: f32, proximity_cm: f32) {
         proximity: proximity_cm,
         ..PhysicalState::resting(Nanos::from_millis(millis))
     };
-    bus.0.borrow_mut().advance(&world);
+    bus.lock().advance(&world);
 }
 
 fn proximity_config() -> Config {
@@ -142,8 +122,7 @@ fn covering_the_sensor_is_near_with_an_interrupt_and_uncovering_is_far() {
     assert!(sensor.is_near().unwrap());
     assert!(sensor.interrupt_flags().unwrap().ps_interrupt);
     assert!(bus
-        .0
-        .borrow_mut()
+        .lock()
         .device_mut(DEFAULT_ADDRESS)
         .unwrap()
         .interrupt_line());
@@ -151,8 +130,7 @@ fn covering_the_sensor_is_near_with_an_interrupt_and_uncovering_is_far() {
     sensor.clear_interrupt().unwrap();
     assert!(!sensor.interrupt_flags().unwrap().ps_interrupt);
     assert!(!bus
-        .0
-        .borrow_mut()
+        .lock()
         .device_mut(DEFAULT_ADDRESS)
         .unwrap()
         .interrupt_line());
@@ -181,7 +159,7 @@ fn inverted_thresholds_are_refused() {
 fn injected_nack_surfaces_as_a_bus_error() {
     let bus = bus_with(Stk3311Model::new());
     let mut sensor = initialised_sensor(&bus);
-    bus.0.borrow_mut().inject_nacks(1);
+    bus.lock().inject_nacks(1);
 
     let err = sensor.read_als_raw().unwrap_err();
 
@@ -194,5 +172,5 @@ fn release_gives_the_bus_back() {
     let bus = bus_with(Stk3311Model::new());
     let sensor = initialised_sensor(&bus);
     let released = sensor.release();
-    assert!(Rc::ptr_eq(&released.0, &bus.0));
+    assert!(released.same_bus(&bus));
 }
