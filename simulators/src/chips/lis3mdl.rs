@@ -50,6 +50,9 @@ const INT_THS_H: u8 = 0x33;
 
 const AUTO_INCREMENT: u8 = 0x80;
 
+// Reset values. CTRL_REG3 0x03 (power-down) is confirmed by Linux's
+// st_magn driver; CTRL_REG1 0x10 (10 Hz) and INT_CFG 0xE8 (bit 3 reads 1)
+// are the datasheet's as remembered, not yet checked against DocID024204.
 const CTRL1_RESET: u8 = 0x10;
 const CTRL3_RESET: u8 = 0x03;
 const INT_CFG_RESET: u8 = 0xE8;

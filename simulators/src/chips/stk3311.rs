@@ -64,7 +64,10 @@ pub const STK3311_PRODUCT_ID: u8 = 0x1D;
 
 /// Register values after power-on or software reset (address, value):
 /// ALS and PS gain 64x, ALS 94.72 ms, PS 370 µs, thresholds wide open,
-/// NF = far.
+/// NF = far. Not yet checked against the STK3311 datasheet (none was at
+/// hand): PSCTRL, ALSCTRL, LEDCTRL, WAIT, the threshold defaults and 0x3F
+/// follow Sensortek's vendor driver defaults; the addresses, bit fields and
+/// product id are checked against Linux's stk3310 driver.
 const RESET_VALUES: [(u8, u8); 16] = [
     (STATE, 0x00),
     (PSCTRL, 0x31),
