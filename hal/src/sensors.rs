@@ -236,6 +236,87 @@ pub trait SensorDevice: ErrorType {
     }
 }
 
+/// A device error with its kind and its driver's detail, for code that
+/// holds devices of different drivers behind one type.
+#[cfg(feature = "std")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceError {
+    /// What kind of failure.
+    pub kind: crate::error::ErrorKind,
+    /// The driver's own error, as text.
+    pub detail: std::string::String,
+}
+
+#[cfg(feature = "std")]
+impl core::fmt::Display for DeviceError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}: {}", self.kind, self.detail)
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for DeviceError {}
+
+#[cfg(feature = "std")]
+impl crate::error::Error for DeviceError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        self.kind
+    }
+}
+
+/// [`SensorDevice`] as a trait object (its associated error type keeps it
+/// from being one): the service holds every board's sensors as
+/// `Box<dyn DynSensorDevice>`. Implemented for every `SensorDevice + Send`.
+#[cfg(feature = "std")]
+pub trait DynSensorDevice: Send {
+    /// See [`SensorDevice::sensors`].
+    fn sensors(&self) -> &[SensorDescriptor];
+    /// See [`SensorDevice::configure`].
+    fn configure(
+        &mut self,
+        handle: SensorHandle,
+        sampling_period: Nanos,
+        max_report_latency: Nanos,
+    ) -> Result<Nanos, DeviceError>;
+    /// See [`SensorDevice::set_enabled`].
+    fn set_enabled(&mut self, handle: SensorHandle, enabled: bool) -> Result<(), DeviceError>;
+    /// See [`SensorDevice::read`].
+    fn read(&mut self, now: Nanos, out: &mut [SensorEvent]) -> Result<usize, DeviceError>;
+}
+
+#[cfg(feature = "std")]
+fn device_error<E: crate::error::Error>(e: E) -> DeviceError {
+    DeviceError {
+        kind: e.kind(),
+        detail: std::format!("{e:?}"),
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T: SensorDevice + Send> DynSensorDevice for T {
+    fn sensors(&self) -> &[SensorDescriptor] {
+        SensorDevice::sensors(self)
+    }
+
+    fn configure(
+        &mut self,
+        handle: SensorHandle,
+        sampling_period: Nanos,
+        max_report_latency: Nanos,
+    ) -> Result<Nanos, DeviceError> {
+        SensorDevice::configure(self, handle, sampling_period, max_report_latency)
+            .map_err(device_error)
+    }
+
+    fn set_enabled(&mut self, handle: SensorHandle, enabled: bool) -> Result<(), DeviceError> {
+        SensorDevice::set_enabled(self, handle, enabled).map_err(device_error)
+    }
+
+    fn read(&mut self, now: Nanos, out: &mut [SensorEvent]) -> Result<usize, DeviceError> {
+        SensorDevice::read(self, now, out).map_err(device_error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +365,60 @@ mod tests {
         assert_eq!(
             SensorType::Gyroscope.default_reporting_mode(),
             ReportingMode::Continuous
+        );
+    }
+
+    /// A device whose one sensor fails every read with a bus error.
+    #[cfg(feature = "std")]
+    struct FailingDevice([SensorDescriptor; 1]);
+
+    #[cfg(feature = "std")]
+    impl ErrorType for FailingDevice {
+        type Error = SensorError<crate::error::ErrorKind>;
+    }
+
+    #[cfg(feature = "std")]
+    impl SensorDevice for FailingDevice {
+        fn sensors(&self) -> &[SensorDescriptor] {
+            &self.0
+        }
+        fn configure(
+            &mut self,
+            handle: SensorHandle,
+            p: Nanos,
+            _: Nanos,
+        ) -> Result<Nanos, Self::Error> {
+            match self.descriptor(handle) {
+                Some(d) => Ok(d.clamp_period(p)),
+                None => Err(SensorError::UnknownHandle(handle)),
+            }
+        }
+        fn set_enabled(&mut self, _: SensorHandle, _: bool) -> Result<(), Self::Error> {
+            Ok(())
+        }
+        fn read(&mut self, _: Nanos, _: &mut [SensorEvent]) -> Result<usize, Self::Error> {
+            Err(SensorError::Driver(crate::error::ErrorKind::Bus))
+        }
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn device_behind_a_trait_object_keeps_its_error_kinds() {
+        extern crate std;
+        use std::boxed::Box;
+        let mut device: Box<dyn DynSensorDevice> = Box::new(FailingDevice([accel()]));
+
+        let unknown = device.configure(SensorHandle(9), Nanos::from_millis(20), Nanos::ZERO);
+        let read = device.read(Nanos::ZERO, &mut []);
+
+        assert_eq!(
+            unknown.unwrap_err().kind,
+            crate::error::ErrorKind::InvalidArgument
+        );
+        assert_eq!(read.unwrap_err().kind, crate::error::ErrorKind::Bus);
+        assert_eq!(
+            device.configure(SensorHandle(1), Nanos::from_micros(10), Nanos::ZERO),
+            Ok(Nanos::from_millis(1))
         );
     }
 }
