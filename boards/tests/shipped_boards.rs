@@ -7,8 +7,9 @@ use yunhal_boards::{
     load_board, parse_board, shipped, Board, BusKind, DeviceClass, DriverInfo, GpioRole,
 };
 
-/// How the drivers the shipped boards name will register (metadata only;
-/// none of these drivers is in the tree yet).
+/// How the drivers the shipped boards name register (metadata only). The
+/// first [`LANDED`] are in the daemon, and enabled in the boards; the
+/// others are not in the tree yet.
 const FUTURE_DRIVERS: [DriverInfo; 13] = [
     DriverInfo::new("mpu6050", DeviceClass::Sensor).buses(&[BusKind::I2c]),
     DriverInfo::new("lis3mdl", DeviceClass::Sensor).buses(&[BusKind::I2c]),
@@ -27,6 +28,9 @@ const FUTURE_DRIVERS: [DriverInfo; 13] = [
     DriverInfo::new("sim-backlight", DeviceClass::Backlight).buses(&[BusKind::Backlight]),
 ];
 
+/// How many of [`FUTURE_DRIVERS`] the daemon registers: the sensor chips.
+const LANDED: usize = 3;
+
 fn shipped_board(file: &str) -> Board {
     let board = shipped::ALL
         .iter()
@@ -37,10 +41,10 @@ fn shipped_board(file: &str) -> Board {
 }
 
 #[test]
-fn every_shipped_board_validates_with_no_driver_registered() {
-    let no_drivers: &[DriverInfo] = &[];
+fn every_shipped_board_validates_with_only_the_landed_drivers_registered() {
+    let landed = &FUTURE_DRIVERS[..LANDED];
     for board in shipped::ALL {
-        if let Err(errors) = parse_board(board.file, board.text, no_drivers) {
+        if let Err(errors) = parse_board(board.file, board.text, landed) {
             panic!("{errors}");
         }
     }

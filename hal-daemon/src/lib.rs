@@ -8,13 +8,16 @@
 //!   failing.
 //! - [`policy`]: who may call which interface and method (a TOML file, or
 //!   the built-in default).
-//! - [`registry`]: the drivers the daemon can build; [`board`]: which board
-//!   it runs on.
+//! - [`registry`]: the drivers the daemon can build; [`platform`]: the
+//!   buses and simulators they are built on; [`sensors`]: the sensor chip
+//!   drivers' build functions; [`board`]: which board it runs on.
 //! - [`notify`]: `sd_notify` for systemd's `Type=notify`.
 
 pub mod api;
 pub mod board;
 pub mod notify;
+pub mod platform;
 pub mod policy;
 pub mod registry;
+pub mod sensors;
 pub mod supervisor;

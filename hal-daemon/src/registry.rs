@@ -3,7 +3,7 @@
 //! # For HAL authors
 //! A HAL issue adds, here:
 //! - a variant of [`HalDevice`] holding its device trait object, e.g.
-//!   `Sensor(Box<dyn yunhal::sensors::SensorDevice + Send>)`;
+//!   `Sensor(Box<dyn yunhal::sensors::DynSensorDevice>)`;
 //! - one line per chip driver in `driver_entries()`, e.g.
 //!   `DriverEntry::new(MPU6050, sensors::build_mpu6050)`, whose build
 //!   function opens the device's bus through [`DaemonPlatform`] (a `/dev`
@@ -12,39 +12,36 @@
 //! `yunctl board check` validates with the same registry, so a board file
 //! is checked against exactly the drivers the daemon has.
 
-use yunhal_boards::{DriverEntry, DriverRegistry, Platform};
+use std::fmt;
+use yunhal::sensors::DynSensorDevice;
+use yunhal_boards::{DriverEntry, DriverRegistry};
+
+pub use crate::platform::{DaemonPlatform, PlatformError};
+use crate::sensors;
 
 /// One device the builder made: each HAL adds a variant.
-#[derive(Debug)]
-pub enum HalDevice {}
-
-/// What building a device needs from the daemon: it opens buses and GPIO
-/// lines (real device nodes, or the simulators' buses when the board is
-/// simulated). The simulators will live here.
-#[derive(Debug, Default)]
-pub struct DaemonPlatform {}
-
-/// Why a device could not be built.
-#[derive(Debug, thiserror::Error)]
-pub enum PlatformError {
-    /// A device node or bus could not be opened.
-    #[error("cannot open {what}: {source}")]
-    Open {
-        what: String,
-        #[source]
-        source: std::io::Error,
-    },
+pub enum HalDevice {
+    /// A sensor chip, as the sensors it carries.
+    Sensor(Box<dyn DynSensorDevice>),
 }
 
-impl Platform for DaemonPlatform {
-    type Device = HalDevice;
-    type Error = PlatformError;
+impl fmt::Debug for HalDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HalDevice::Sensor(device) => {
+                let names: Vec<&str> = device.sensors().iter().map(|d| d.name).collect();
+                f.debug_tuple("Sensor").field(&names).finish()
+            }
+        }
+    }
 }
 
 /// Every driver the daemon can build; each HAL issue adds its lines.
 fn driver_entries() -> Vec<DriverEntry<DaemonPlatform>> {
     vec![
-        // sensors: mpu6050, lis3mdl, stk3311
+        DriverEntry::new(sensors::MPU6050, sensors::build_mpu6050),
+        DriverEntry::new(sensors::LIS3MDL, sensors::build_lis3mdl),
+        DriverEntry::new(sensors::STK3311, sensors::build_stk3311),
         // touch: goodix
         // display, backlight, audio: sim-display, sim-backlight, sim-audio, linux-*
         // modem: at-modem

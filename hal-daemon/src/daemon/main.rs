@@ -81,7 +81,11 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => CallPolicy::builtin(daemon_uid),
     });
 
-    let report = build_board(&board, &registry, &mut DaemonPlatform::default());
+    let mut platform = DaemonPlatform::default();
+    let report = build_board(&board, &registry, &mut platform);
+    for built in &report.built {
+        tracing::info!(device = %built.name, class = %built.class, "built {:?}", built.device);
+    }
     for failure in &report.failed {
         tracing::warn!("{failure}");
     }

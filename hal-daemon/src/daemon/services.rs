@@ -13,18 +13,21 @@ use yunhal_daemon::supervisor::HalService;
 
 /// Services for the devices built from `board` (the daemon's own
 /// management service is added before them).
-// `HalDevice` has no variant until the first HAL lands, so the loop over
-// the built devices cannot loop yet.
-#[allow(clippy::never_loop)]
 pub fn hal_services(
     board: &Board,
     devices: Vec<BuiltDevice<HalDevice>>,
 ) -> Vec<Arc<dyn HalService>> {
     let services: Vec<Arc<dyn HalService>> = Vec::new();
+    let mut sensors = Vec::new();
     for built in devices {
         match built.device {
-            // HalDevice::Sensor(device) => sensors.push((built.name, device)),
+            HalDevice::Sensor(device) => sensors.push((built.name, device)),
         }
+    }
+    if !sensors.is_empty() {
+        // The sensors service takes these when it lands; until then the
+        // devices are built (their chips checked) and let go.
+        tracing::debug!(devices = sensors.len(), "no sensors service yet");
     }
     if is_simulated(board) {
         // The simulator-control service, `yunhal.sim.ISimControl/default`

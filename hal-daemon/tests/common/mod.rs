@@ -203,7 +203,7 @@ simulated = true
 
 [devices.accel]
 class = \"sensor\"
-driver = \"mpu6050\"
+driver = \"mpu9250\"
 bus = \"i2c9\"
 adress = 0x68
 ";

@@ -1,0 +1,176 @@
+//! What building a device needs from the daemon: the buses of the board,
+//! opened once each, real (`/dev` nodes) or simulated.
+//!
+//! # For HAL authors
+//! A build function asks [`DaemonPlatform`] for its device's bus (e.g.
+//! [`DaemonPlatform::i2c_bus`]); which node is opened, or which simulator
+//! stands in, is decided here and nowhere else.
+
+mod linux_i2c;
+mod simulated;
+
+pub use simulated::{SimulatedI2c, SimulatedWorld};
+
+use embedded_hal::i2c::{self, ErrorKind, Operation, SevenBitAddress};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use yunhal_boards::DeviceRequest;
+use yunhal_sim::i2c::{I2cDeviceModel, SharedI2cBus, SimI2cBus, SimI2cError};
+use yunhal_sim::world::World;
+
+/// Where the daemon finds I2C adapters by their controller's kernel name.
+const SYSFS_I2C_DEVICES: &str = "/sys/bus/i2c/devices";
+
+/// The buses and simulators the daemon's devices are built on.
+#[derive(Default)]
+pub struct DaemonPlatform {
+    /// Started on first use, so a real board carries no simulator.
+    world: Option<SimulatedWorld>,
+    simulated_i2c: BTreeMap<String, SharedI2cBus>,
+}
+
+impl std::fmt::Debug for DaemonPlatform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DaemonPlatform")
+            .field("simulated", &self.world.is_some())
+            .field("simulated_i2c", &self.simulated_i2c.keys())
+            .finish()
+    }
+}
+
+/// Why a device could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    /// A device node or bus could not be opened.
+    #[error("cannot open {what}: {source}")]
+    Open {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An i2c-dev node could not be opened.
+    #[error("cannot open {path}: {source}")]
+    OpenI2c {
+        path: String,
+        #[source]
+        source: linux_embedded_hal::i2cdev::linux::LinuxI2CError,
+    },
+    /// The board gives the device no bus or address the driver needs.
+    #[error("the device has no {0}")]
+    Missing(&'static str),
+    /// The bus is of a kind the driver cannot use.
+    #[error("bus `{bus}` is not {expected}")]
+    WrongBus { bus: String, expected: &'static str },
+    /// The chip did not answer as its driver expects.
+    #[error("the chip at {address:#04x} on `{bus}` did not initialise: {detail}")]
+    Chip {
+        bus: String,
+        address: u8,
+        detail: String,
+    },
+}
+
+impl yunhal_boards::Platform for DaemonPlatform {
+    type Device = crate::registry::HalDevice;
+    type Error = PlatformError;
+}
+
+impl DaemonPlatform {
+    /// The simulated world every simulated device senses, started on first
+    /// use; the simulator-control service drives it.
+    pub fn world(&mut self) -> Arc<Mutex<World>> {
+        self.simulated_world().world()
+    }
+
+    fn simulated_world(&mut self) -> &SimulatedWorld {
+        self.world.get_or_insert_with(SimulatedWorld::start)
+    }
+
+    /// The I2C bus of `request`'s device, and its address on it. On a
+    /// simulated bus, `model` (the chip the board says is there) is
+    /// attached at that address first.
+    pub fn i2c_bus(
+        &mut self,
+        request: &DeviceRequest<'_>,
+        model: impl FnOnce() -> Box<dyn I2cDeviceModel>,
+    ) -> Result<(DaemonI2c, u8), PlatformError> {
+        let bus = request.bus.ok_or(PlatformError::Missing("bus"))?;
+        let address = request
+            .device
+            .spec
+            .address()
+            .ok_or(PlatformError::Missing("address"))?;
+        if bus.spec.kind() != yunhal_boards::BusKind::I2c {
+            return Err(PlatformError::WrongBus {
+                bus: bus.name.clone(),
+                expected: "an I2C bus",
+            });
+        }
+        if bus.spec.is_simulated() {
+            let world = self.simulated_world().clone();
+            let shared = self
+                .simulated_i2c
+                .entry(bus.name.clone())
+                .or_insert_with(|| SharedI2cBus::new(SimI2cBus::new()));
+            shared.lock().attach(address, model());
+            let i2c = SimulatedI2c::new(shared.clone(), world);
+            return Ok((DaemonI2c::Simulated(i2c), address));
+        }
+        let path = linux_i2c::node_path(
+            Path::new(SYSFS_I2C_DEVICES),
+            bus.spec.kernel_name(),
+            bus.spec.path(),
+        )?;
+        let i2c =
+            linux_embedded_hal::I2cdev::new(&path).map_err(|source| PlatformError::OpenI2c {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Ok((DaemonI2c::Linux(i2c), address))
+    }
+}
+
+/// An I2C bus as the daemon hands it to a driver: one type for both kinds,
+/// so each driver is built once.
+pub enum DaemonI2c {
+    Simulated(SimulatedI2c),
+    Linux(linux_embedded_hal::I2cdev),
+}
+
+/// The error of a [`DaemonI2c`] transfer.
+#[derive(Debug)]
+pub enum DaemonI2cError {
+    Simulated(SimI2cError),
+    Linux(linux_embedded_hal::I2CError),
+}
+
+impl i2c::Error for DaemonI2cError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            DaemonI2cError::Simulated(e) => e.kind(),
+            DaemonI2cError::Linux(e) => e.kind(),
+        }
+    }
+}
+
+impl i2c::ErrorType for DaemonI2c {
+    type Error = DaemonI2cError;
+}
+
+impl i2c::I2c<SevenBitAddress> for DaemonI2c {
+    fn transaction(
+        &mut self,
+        address: u8,
+        operations: &mut [Operation<'_>],
+    ) -> Result<(), DaemonI2cError> {
+        match self {
+            DaemonI2c::Simulated(bus) => bus
+                .transaction(address, operations)
+                .map_err(DaemonI2cError::Simulated),
+            DaemonI2c::Linux(bus) => bus
+                .transaction(address, operations)
+                .map_err(DaemonI2cError::Linux),
+        }
+    }
+}
