@@ -195,3 +195,43 @@ mod tests {
         assert_eq!(state.name(), "restarting");
     }
 }
+
+/// The name the simulator-control service registers under.
+pub const SIM_SERVICE: &str = "yunhal.sim.ISimControl/default";
+
+yunhal_ipc::interface! {
+    /// Drives the simulated handset's physical world (simulated boards
+    /// only; the default policy lets only root and the daemon's user call it).
+    pub trait ISimControl: "yunhal.sim.ISimControl", version 1 {
+        /// What the sensors sense now.
+        1 => fn state() -> SimState;
+        /// Turns the device to `pose` (`face-up`, `face-down`, `portrait`,
+        /// `landscape`, `landscape-reverse`) over `over_ms` (0: at once).
+        2 => fn rotate(pose: String, over_ms: u64);
+        /// Sets the illuminance at the light sensor, lux.
+        3 => fn set_light(lux: f32);
+        /// Sets the distance to the nearest object, cm.
+        4 => fn set_proximity(cm: f32);
+        /// Sets the temperature, °C.
+        5 => fn set_temperature(celsius: f32);
+    }
+}
+
+/// The simulated world at one instant, in the device frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimState {
+    /// Simulated time since the simulator started, ns.
+    pub time_ns: u64,
+    /// Specific force, m/s².
+    pub acceleration: [f32; 3],
+    /// Angular velocity, rad/s.
+    pub angular_velocity: [f32; 3],
+    /// Magnetic field, µT.
+    pub magnetic_field: [f32; 3],
+    /// Illuminance, lux.
+    pub illuminance: f32,
+    /// Distance to the nearest object, cm.
+    pub proximity: f32,
+    /// Temperature, °C.
+    pub temperature: f32,
+}

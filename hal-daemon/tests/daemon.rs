@@ -17,7 +17,7 @@ fn daemon_on_the_sim_board_notifies_ready_and_lists_its_own_service_running() {
     assert!(
         daemon
             .ready_message
-            .contains("STATUS=1 of 1 services running"),
+            .contains("STATUS=2 of 2 services running"),
         "{}",
         daemon.ready_message
     );
@@ -115,7 +115,9 @@ fn restart_of_the_daemon_service_itself_is_refused() {
 fn sigterm_stops_with_exit_0_and_removes_every_socket() {
     let dir = TestDir::new();
     let mut daemon = Daemon::start(&dir, &[]);
-    assert_eq!(dir.sockets().len(), 3, "{:?}", dir.sockets()); // notify, sm, endpoint
+    // notify, service manager, and the endpoints of the daemon's management
+    // service and of the simulator control.
+    assert_eq!(dir.sockets().len(), 4, "{:?}", dir.sockets());
 
     daemon.signal(Signal::TERM);
     let status = daemon.wait();

@@ -57,6 +57,7 @@ fn default_policy_lets_another_user_list_but_not_restart() {
         Err(e) => panic!("{e}"),
     };
     let restart = as_nobody(&["restart", "yunhal.nope.INope/default"]).unwrap();
+    let sim = as_nobody(&["sim", "light", "5"]).unwrap();
 
     assert_eq!(json(&list)["services"][0]["state"], "running");
     assert_eq!(restart.status.code(), Some(1));
@@ -64,4 +65,10 @@ fn default_policy_lets_another_user_list_but_not_restart() {
     assert!(err.contains("uid 65534"), "{err}");
     assert!(err.contains("may not call yunhal.IDaemon.restart"), "{err}");
     assert!(err.contains("built-in default policy"), "{err}");
+    assert_eq!(sim.status.code(), Some(1));
+    let err = stderr(&sim);
+    assert!(
+        err.contains("may not call yunhal.sim.ISimControl.set_light"),
+        "{err}"
+    );
 }

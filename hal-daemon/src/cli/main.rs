@@ -1,10 +1,11 @@
 //! `yunctl`: the command line of yunhal. One module per command group:
-//! [`services`] (list, dump, restart) and [`board`] (board check); each
-//! HAL adds its own (sensors.rs, modem.rs, sim.rs).
+//! [`services`] (list, dump, restart), [`board`] (board check) and [`sim`]
+//! (the simulated world); each HAL adds its own (sensors.rs, modem.rs).
 
 mod board;
 mod output;
 mod services;
+mod sim;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -38,8 +39,11 @@ enum Command {
     /// Board files.
     #[command(subcommand)]
     Board(board::BoardCommand),
+    /// The simulated world (simulated boards only).
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
     // Each HAL issue adds its group here, from its own module:
-    // Sensors(sensors::SensorsCommand), Modem(modem::ModemCommand), Sim(sim::SimCommand).
+    // Sensors(sensors::SensorsCommand), Modem(modem::ModemCommand).
 }
 
 /// What every command gets besides its own arguments.
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Command::Dump(args) => services::dump(&global, args),
         Command::Restart(args) => services::restart(&global, args),
         Command::Board(command) => board::run(&global, command),
+        Command::Sim(command) => sim::run(&global, command),
     };
     result.unwrap_or_else(|error| {
         if global.json {

@@ -5,6 +5,7 @@
 mod logging;
 mod management;
 mod services;
+mod sim_control;
 
 use anyhow::Context;
 use clap::Parser;
@@ -89,7 +90,8 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     for failure in &report.failed {
         tracing::warn!("{failure}");
     }
-    let hal_services = services::hal_services(&board, report.built);
+    let simulation = platform.simulation(yunhal_daemon::board::is_simulated(&board));
+    let hal_services = services::hal_services(&board, report.built, simulation);
 
     let socket = args
         .socket

@@ -8,16 +8,20 @@
 use std::sync::Arc;
 use yunhal_boards::{Board, BuiltDevice};
 use yunhal_daemon::board::is_simulated;
+use yunhal_daemon::platform::SimulatedWorld;
 use yunhal_daemon::registry::HalDevice;
 use yunhal_daemon::supervisor::HalService;
+
+use crate::sim_control::SimControlService;
 
 /// Services for the devices built from `board` (the daemon's own
 /// management service is added before them).
 pub fn hal_services(
     board: &Board,
     devices: Vec<BuiltDevice<HalDevice>>,
+    simulation: Option<SimulatedWorld>,
 ) -> Vec<Arc<dyn HalService>> {
-    let services: Vec<Arc<dyn HalService>> = Vec::new();
+    let mut services: Vec<Arc<dyn HalService>> = Vec::new();
     let mut sensors = Vec::new();
     for built in devices {
         match built.device {
@@ -29,11 +33,10 @@ pub fn hal_services(
         // devices are built (their chips checked) and let go.
         tracing::debug!(devices = sensors.len(), "no sensors service yet");
     }
-    if is_simulated(board) {
-        // The simulator-control service, `yunhal.sim.ISimControl/default`
-        // (restricted to the owner by the default policy), is added here
-        // by the sensors issue, with the simulators it drives.
-        tracing::debug!("simulated board: no simulator-control service yet");
+    // The simulator-control service drives the world the simulated chips
+    // sense; the default policy restricts it to root and the daemon's user.
+    if let (true, Some(world)) = (is_simulated(board), simulation) {
+        services.push(Arc::new(SimControlService::new(world)));
     }
     services
 }

@@ -83,6 +83,15 @@ impl DaemonPlatform {
         self.simulated_world().world()
     }
 
+    /// The simulated world, if the board has a simulated device (or
+    /// `force`): what the simulator-control service drives.
+    pub fn simulation(&mut self, force: bool) -> Option<SimulatedWorld> {
+        if force {
+            self.simulated_world();
+        }
+        self.world.clone()
+    }
+
     fn simulated_world(&mut self) -> &SimulatedWorld {
         self.world.get_or_insert_with(SimulatedWorld::start)
     }

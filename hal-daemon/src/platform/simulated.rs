@@ -39,9 +39,20 @@ impl SimulatedWorld {
         self.world.clone()
     }
 
+    /// The world, locked.
+    pub fn lock_world(&self) -> MutexGuard<'_, World> {
+        self.lock()
+    }
+
     fn lock(&self) -> MutexGuard<'_, World> {
         // A panic elsewhere while holding the world leaves it usable.
         self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Moves simulated time to the monotonic clock's now; returns it.
+    pub fn advance_to_now(&self) -> Nanos {
+        let since_start = Nanos::now(Clock::Monotonic).saturating_sub(self.started);
+        self.clock.advance_to(since_start)
     }
 
     /// Moves simulated time to now and every model on `bus` with it.
@@ -49,8 +60,7 @@ impl SimulatedWorld {
         // The world stays locked while the bus advances, so that two
         // threads never hand the models times out of order.
         let world = self.lock();
-        let since_start = Nanos::now(Clock::Monotonic).saturating_sub(self.started);
-        let now = self.clock.advance_to(since_start);
+        let now = self.advance_to_now();
         bus.advance(&world.state_at(now));
     }
 }
