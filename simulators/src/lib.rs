@@ -10,6 +10,7 @@
 
 pub mod chips;
 pub mod clock;
+pub mod delay;
 pub mod i2c;
 pub mod scenario;
 pub mod world;

@@ -1,5 +1,9 @@
 //! `Lis3mdlSensors` as a `SensorDevice`, against the simulator's model.
 
+mod common;
+
+use common::advance_to_millis;
+
 use yunhal::sensors::{SensorDevice, SensorEvent, SensorHandle, SensorValue};
 use yunhal::time::Nanos;
 use yunhal::{Error as _, ErrorKind};
@@ -8,24 +12,8 @@ use yunhal_lis3mdl::{Lis3mdlSensors, ADDRESS_SA1_HIGH};
 use yunhal_sim::chips::lis3mdl::Lis3mdlModel;
 use yunhal_sim::i2c::SharedI2cBus as SharedBus;
 use yunhal_sim::i2c::SimI2cBus;
-use yunhal_sim::world::PhysicalState;
 
 const FIELD: [f32; 3] = [20.0, -30.0, 40.0];
-
-/// Test helpers on the shared simulated bus.
-trait TestBus {
-    fn advance_to_millis(&self, ms: u64);
-}
-
-impl TestBus for SharedBus {
-    fn advance_to_millis(&self, ms: u64) {
-        let world = PhysicalState {
-            magnetic_field: FIELD,
-            ..PhysicalState::resting(Nanos::from_millis(ms))
-        };
-        self.lock().advance(&world);
-    }
-}
 
 fn device() -> (Lis3mdlSensors<SharedBus>, SharedBus) {
     let mut bus = SimI2cBus::new();
@@ -78,7 +66,7 @@ fn enabled_magnetometer_reports_the_field_once_per_sample() {
         .unwrap();
     device.set_enabled(MAGNETOMETER, true).unwrap();
 
-    bus.advance_to_millis(13);
+    advance_to_millis(&bus, 13, FIELD);
     let first = read_events(&mut device, 13);
     let again = read_events(&mut device, 14);
 
@@ -99,7 +87,7 @@ fn disabled_magnetometer_reports_nothing() {
     device.set_enabled(MAGNETOMETER, true).unwrap();
     device.set_enabled(MAGNETOMETER, false).unwrap();
 
-    bus.advance_to_millis(1_000);
+    advance_to_millis(&bus, 1_000, FIELD);
     let events = read_events(&mut device, 1_000);
 
     assert!(events.is_empty(), "{events:?}");

@@ -1,27 +1,14 @@
 //! The driver against the register model on a simulated bus.
 
+mod common;
+
+use common::advance_to_millis;
+
 use embedded_hal::i2c::{ErrorKind, I2c, NoAcknowledgeSource};
-use yunhal::time::Nanos;
 use yunhal_lis3mdl::{Config, DataRate, Error, FullScale, Lis3mdl, Mode, ADDRESS_SA1_HIGH};
 use yunhal_sim::chips::lis3mdl::Lis3mdlModel;
 use yunhal_sim::i2c::SharedI2cBus as SharedBus;
 use yunhal_sim::i2c::{SimI2cBus, SimI2cError};
-use yunhal_sim::world::PhysicalState;
-
-/// Test helpers on the shared simulated bus.
-trait TestBus {
-    fn advance_to_millis(&self, ms: u64, field: [f32; 3]);
-}
-
-impl TestBus for SharedBus {
-    fn advance_to_millis(&self, ms: u64, field: [f32; 3]) {
-        let world = PhysicalState {
-            magnetic_field: field,
-            ..PhysicalState::resting(Nanos::from_millis(ms))
-        };
-        self.lock().advance(&world);
-    }
-}
 
 fn bus_with(model: Option<Lis3mdlModel>) -> SharedBus {
     let mut bus = SimI2cBus::new();
@@ -51,7 +38,7 @@ fn is_nack<T: core::fmt::Debug>(result: Result<T, Error<SimI2cError>>) -> bool {
 fn init_on_a_lis3mdl_succeeds_and_starts_continuous_conversion() {
     let (bus, mut mag) = initialised();
     assert!(!mag.data_ready().unwrap());
-    bus.advance_to_millis(100, [0.0; 3]); // default 10 Hz
+    advance_to_millis(&bus, 100, [0.0; 3]); // default 10 Hz
     assert!(mag.data_ready().unwrap());
 }
 
@@ -84,7 +71,7 @@ fn field_reads_back_within_one_lsb_at_each_full_scale() {
             ..Config::default()
         };
         mag.configure(&config).unwrap();
-        bus.advance_to_millis(13, field); // 80 Hz: 12.5 ms
+        advance_to_millis(&bus, 13, field); // 80 Hz: 12.5 ms
         assert!(mag.data_ready().unwrap());
         let got = mag.read_field().unwrap();
         let one_lsb = 100.0 / full_scale.lsb_per_gauss();
@@ -105,22 +92,22 @@ fn data_ready_rises_with_time_and_falls_on_read() {
         ..Config::default()
     })
     .unwrap();
-    bus.advance_to_millis(49, [1.0; 3]);
+    advance_to_millis(&bus, 49, [1.0; 3]);
     assert!(!mag.data_ready().unwrap());
-    bus.advance_to_millis(50, [1.0; 3]);
+    advance_to_millis(&bus, 50, [1.0; 3]);
     assert!(mag.data_ready().unwrap());
     mag.read_raw().unwrap();
     assert!(!mag.data_ready().unwrap());
-    bus.advance_to_millis(100, [1.0; 3]);
+    advance_to_millis(&bus, 100, [1.0; 3]);
     assert!(mag.data_ready().unwrap());
 }
 
 #[test]
 fn unread_sample_overwritten_reports_overrun() {
     let (bus, mut mag) = initialised();
-    bus.advance_to_millis(100, [1.0; 3]);
+    advance_to_millis(&bus, 100, [1.0; 3]);
     assert!(!mag.overrun().unwrap());
-    bus.advance_to_millis(200, [1.0; 3]);
+    advance_to_millis(&bus, 200, [1.0; 3]);
     assert!(mag.overrun().unwrap());
 }
 
@@ -128,11 +115,11 @@ fn unread_sample_overwritten_reports_overrun() {
 fn single_mode_gives_one_sample() {
     let (bus, mut mag) = initialised();
     mag.set_mode(Mode::Single).unwrap();
-    bus.advance_to_millis(100, [20.0, 0.0, 0.0]);
+    advance_to_millis(&bus, 100, [20.0, 0.0, 0.0]);
     assert!(mag.data_ready().unwrap());
     let raw = mag.read_raw().unwrap();
     assert_eq!(raw[0], 1368); // 0.2 G × 6842 LSB/G
-    bus.advance_to_millis(500, [20.0, 0.0, 0.0]);
+    advance_to_millis(&bus, 500, [20.0, 0.0, 0.0]);
     assert!(!mag.data_ready().unwrap());
 }
 
@@ -144,7 +131,7 @@ fn temperature_reads_the_world_when_enabled() {
         ..Config::default()
     })
     .unwrap();
-    bus.advance_to_millis(100, [0.0; 3]); // resting world: 25 °C
+    advance_to_millis(&bus, 100, [0.0; 3]); // resting world: 25 °C
     assert_eq!(mag.read_temperature().unwrap().0, 25.0);
 }
 

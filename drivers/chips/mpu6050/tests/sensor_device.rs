@@ -1,6 +1,9 @@
 //! `Mpu6050Sensors` as a `SensorDevice`, against the simulator's model.
 
-use embedded_hal::delay::DelayNs;
+mod common;
+
+use common::advance_to_ms;
+
 use yunhal::sensors::{SensorDevice, SensorEvent, SensorHandle, SensorValue};
 use yunhal::time::Nanos;
 use yunhal::units::STANDARD_GRAVITY;
@@ -8,28 +11,10 @@ use yunhal::{Error as _, ErrorKind};
 use yunhal_mpu6050::sensor::{ACCELEROMETER, GYROSCOPE, TEMPERATURE};
 use yunhal_mpu6050::{Mpu6050Sensors, ADDRESS_AD0_LOW};
 use yunhal_sim::chips::mpu6050::Mpu6050Model;
+use yunhal_sim::delay::NoDelay;
 use yunhal_sim::i2c::SharedI2cBus as SharedBus;
 use yunhal_sim::i2c::SimI2cBus;
 use yunhal_sim::world::PhysicalState;
-
-/// Test helpers on the shared simulated bus.
-trait TestBus {
-    fn advance_to_ms(&self, world: &mut PhysicalState, ms: u64);
-}
-
-impl TestBus for SharedBus {
-    fn advance_to_ms(&self, world: &mut PhysicalState, ms: u64) {
-        world.time = Nanos::from_millis(ms);
-        self.lock().advance(world);
-    }
-}
-
-/// Simulated time does not pass while the driver waits.
-struct NoDelay;
-
-impl DelayNs for NoDelay {
-    fn delay_ns(&mut self, _ns: u32) {}
-}
 
 fn device() -> (Mpu6050Sensors<SharedBus>, SharedBus, PhysicalState) {
     let mut bus = SimI2cBus::new();
@@ -110,7 +95,7 @@ fn enabled_sensors_report_the_world_and_disabled_ones_nothing() {
     device.set_enabled(ACCELEROMETER, true).unwrap();
     device.set_enabled(GYROSCOPE, true).unwrap();
 
-    bus.advance_to_ms(&mut world, 40);
+    advance_to_ms(&bus, &mut world, 40);
     let events = read_events(&mut device, 40);
 
     assert_eq!(events.len(), 2, "{events:?}");
@@ -132,7 +117,7 @@ fn temperature_reports_the_world_temperature() {
     world.temperature = 31.0;
     device.set_enabled(TEMPERATURE, true).unwrap();
 
-    bus.advance_to_ms(&mut world, 1_000);
+    advance_to_ms(&bus, &mut world, 1_000);
     let events = read_events(&mut device, 1_000);
 
     assert_eq!(events.len(), 1);
@@ -148,7 +133,7 @@ fn nothing_enabled_reads_no_events_and_the_chip_sleeps() {
     device.set_enabled(ACCELEROMETER, true).unwrap();
     device.set_enabled(ACCELEROMETER, false).unwrap();
 
-    bus.advance_to_ms(&mut world, 1_000);
+    advance_to_ms(&bus, &mut world, 1_000);
     let events = read_events(&mut device, 1_000);
     let mut imu = device.release();
 

@@ -1,6 +1,9 @@
 //! The driver against the simulator's register-level MPU-6050 model.
 
-use embedded_hal::delay::DelayNs;
+mod common;
+
+use common::advance_to_ms;
+
 use embedded_hal::i2c::{ErrorKind as I2cErrorKind, NoAcknowledgeSource};
 use yunhal::time::Nanos;
 use yunhal::units::STANDARD_GRAVITY;
@@ -9,28 +12,10 @@ use yunhal_mpu6050::{
     ADDRESS_AD0_LOW,
 };
 use yunhal_sim::chips::mpu6050::Mpu6050Model;
+use yunhal_sim::delay::NoDelay;
 use yunhal_sim::i2c::SharedI2cBus as SharedBus;
 use yunhal_sim::i2c::SimI2cBus;
 use yunhal_sim::world::PhysicalState;
-
-/// Test helpers on the shared simulated bus.
-trait TestBus {
-    fn advance_to_ms(&self, world: &mut PhysicalState, ms: u64);
-}
-
-impl TestBus for SharedBus {
-    fn advance_to_ms(&self, world: &mut PhysicalState, ms: u64) {
-        world.time = Nanos::from_millis(ms);
-        self.lock().advance(world);
-    }
-}
-
-/// Simulated time does not pass while the driver waits.
-struct NoDelay;
-
-impl DelayNs for NoDelay {
-    fn delay_ns(&mut self, _ns: u32) {}
-}
 
 fn bus_with(model: Option<Mpu6050Model>) -> SharedBus {
     let mut bus = SimI2cBus::new();
@@ -88,7 +73,7 @@ fn one_g_on_z_at_4g_range_reads_standard_gravity() {
     imu.configure(&Config::default().accel_range(AccelRange::G4))
         .unwrap();
 
-    bus.advance_to_ms(&mut world, 1);
+    advance_to_ms(&bus, &mut world, 1);
     let raw = imu.read_accel_raw().unwrap();
     let accel = imu.read_accel().unwrap();
 
@@ -107,7 +92,7 @@ fn angular_velocity_round_trips_in_rad_per_s() {
         .unwrap();
     world.angular_velocity = [1.0, -2.5, 10.0];
 
-    bus.advance_to_ms(&mut world, 1);
+    advance_to_ms(&bus, &mut world, 1);
     let gyro = imu.read_gyro().unwrap();
 
     for (got, want) in gyro.iter().zip(world.angular_velocity) {
@@ -121,7 +106,7 @@ fn temperature_reads_world_temperature() {
     let (mut imu, bus, mut world) = initialised();
     world.temperature = 31.0;
 
-    bus.advance_to_ms(&mut world, 1);
+    advance_to_ms(&bus, &mut world, 1);
     let temperature = imu.read_temperature().unwrap();
 
     assert!((temperature.get() - 31.0).abs() < 0.01, "{temperature:?}");
@@ -132,7 +117,7 @@ fn read_all_matches_the_separate_reads() {
     let (mut imu, bus, mut world) = initialised();
     world.angular_velocity = [0.5, 0.0, 0.0];
 
-    bus.advance_to_ms(&mut world, 1);
+    advance_to_ms(&bus, &mut world, 1);
     let all = imu.read_all().unwrap();
 
     assert_eq!(all.accel, imu.read_accel().unwrap());
@@ -176,7 +161,7 @@ fn fifo_at_100_hz() -> (Mpu6050<SharedBus>, SharedBus, PhysicalState) {
 fn fifo_holds_ten_frames_after_100_ms_at_100_hz() {
     let (mut imu, bus, mut world) = fifo_at_100_hz();
 
-    bus.advance_to_ms(&mut world, 100);
+    advance_to_ms(&bus, &mut world, 100);
     let count = imu.fifo_count().unwrap();
     let mut frames = [FifoFrame::default(); 32];
     let read = imu.read_fifo(&mut frames).unwrap();
@@ -194,9 +179,9 @@ fn fifo_overflow_is_reported_then_fifo_recovers() {
     let mut frames = [FifoFrame::default(); 8];
 
     // 1024 bytes / 14 per frame: the 74th frame overflows.
-    bus.advance_to_ms(&mut world, 1000);
+    advance_to_ms(&bus, &mut world, 1000);
     let overflow = imu.read_fifo(&mut frames);
-    bus.advance_to_ms(&mut world, 1050);
+    advance_to_ms(&bus, &mut world, 1050);
     let after = imu.read_fifo(&mut frames);
 
     assert_eq!(overflow, Err(Error::FifoOverflow));
@@ -209,7 +194,7 @@ fn data_ready_interrupt_raises_line_until_status_read() {
     let (mut imu, bus, mut world) = initialised();
     imu.enable_data_ready_interrupt().unwrap();
 
-    bus.advance_to_ms(&mut world, 1);
+    advance_to_ms(&bus, &mut world, 1);
     let line_before = bus.interrupt_line(ADDRESS_AD0_LOW);
     let status = imu.interrupt_status().unwrap();
     let line_after = bus.interrupt_line(ADDRESS_AD0_LOW);

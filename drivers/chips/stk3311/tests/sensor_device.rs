@@ -1,37 +1,25 @@
 //! `Stk3311Sensors` as a `SensorDevice`, against the simulator's model.
 
-use embedded_hal::delay::DelayNs;
 use yunhal::sensors::{ReportingMode, SensorDevice, SensorEvent, SensorHandle, SensorValue};
 use yunhal::time::Nanos;
 use yunhal::{Error as _, ErrorKind};
 use yunhal_sim::chips::stk3311::Stk3311Model;
+use yunhal_sim::delay::NoDelay;
 use yunhal_sim::i2c::SharedI2cBus as SharedBus;
 use yunhal_sim::i2c::SimI2cBus;
 use yunhal_sim::world::PhysicalState;
 use yunhal_stk3311::sensor::{LIGHT, PROXIMITY, PROXIMITY_FAR_CM};
 use yunhal_stk3311::{Stk3311Sensors, DEFAULT_ADDRESS};
 
-/// Test helpers on the shared simulated bus.
-trait TestBus {
-    fn step(&self, millis: u64, lux: f32, proximity_cm: f32);
-}
-
-impl TestBus for SharedBus {
-    fn step(&self, millis: u64, lux: f32, proximity_cm: f32) {
-        let world = PhysicalState {
-            illuminance: lux,
-            proximity: proximity_cm,
-            ..PhysicalState::resting(Nanos::from_millis(millis))
-        };
-        self.lock().advance(&world);
-    }
-}
-
-/// Simulated time does not pass while the driver waits.
-struct NoDelay;
-
-impl DelayNs for NoDelay {
-    fn delay_ns(&mut self, _ns: u32) {}
+/// Moves every model on `bus` to `millis` in a resting world with this
+/// light and proximity.
+fn step(bus: &SharedBus, millis: u64, lux: f32, proximity_cm: f32) {
+    let world = PhysicalState {
+        illuminance: lux,
+        proximity: proximity_cm,
+        ..PhysicalState::resting(Nanos::from_millis(millis))
+    };
+    bus.advance(&world);
 }
 
 fn device() -> (Stk3311Sensors<SharedBus>, SharedBus) {
@@ -91,13 +79,13 @@ fn enabled_light_reports_300_lx_once_until_it_changes() {
     let (mut device, bus) = device();
     device.set_enabled(LIGHT, true).unwrap();
 
-    bus.step(0, 300.0, 100.0);
+    step(&bus, 0, 300.0, 100.0);
     let before_conversion = read_events(&mut device, 0);
-    bus.step(100, 300.0, 100.0);
+    step(&bus, 100, 300.0, 100.0);
     let first = read_events(&mut device, 100);
-    bus.step(200, 300.0, 100.0);
+    step(&bus, 200, 300.0, 100.0);
     let unchanged = read_events(&mut device, 200);
-    bus.step(300, 50.0, 100.0);
+    step(&bus, 300, 50.0, 100.0);
     let changed = read_events(&mut device, 300);
 
     assert!(before_conversion.is_empty(), "{before_conversion:?}");
@@ -116,12 +104,12 @@ fn covering_the_proximity_sensor_reports_near_then_far() {
     let (mut device, bus) = device();
     device.set_enabled(PROXIMITY, true).unwrap();
 
-    bus.step(0, 300.0, 100.0);
-    bus.step(1, 300.0, 100.0);
+    step(&bus, 0, 300.0, 100.0);
+    step(&bus, 1, 300.0, 100.0);
     let far = read_events(&mut device, 1);
-    bus.step(2, 300.0, 1.0);
+    step(&bus, 2, 300.0, 1.0);
     let near = read_events(&mut device, 2);
-    bus.step(3, 300.0, 1.0);
+    step(&bus, 3, 300.0, 1.0);
     let still_near = read_events(&mut device, 3);
 
     assert_eq!(
@@ -145,14 +133,14 @@ fn covering_the_proximity_sensor_reports_near_then_far() {
 fn re_enabling_reports_the_first_value_again() {
     let (mut device, bus) = device();
     device.set_enabled(PROXIMITY, true).unwrap();
-    bus.step(0, 300.0, 100.0);
-    bus.step(1, 300.0, 100.0);
+    step(&bus, 0, 300.0, 100.0);
+    step(&bus, 1, 300.0, 100.0);
     assert_eq!(read_events(&mut device, 1).len(), 1);
 
     device.set_enabled(PROXIMITY, false).unwrap();
     device.set_enabled(PROXIMITY, true).unwrap();
-    bus.step(2, 300.0, 100.0);
-    bus.step(3, 300.0, 100.0);
+    step(&bus, 2, 300.0, 100.0);
+    step(&bus, 3, 300.0, 100.0);
     let events = read_events(&mut device, 3);
 
     assert_eq!(events.len(), 1, "{events:?}");
@@ -164,8 +152,8 @@ fn disabled_sensors_report_nothing() {
     device.set_enabled(LIGHT, true).unwrap();
     device.set_enabled(LIGHT, false).unwrap();
 
-    bus.step(0, 300.0, 1.0);
-    bus.step(200, 300.0, 1.0);
+    step(&bus, 0, 300.0, 1.0);
+    step(&bus, 200, 300.0, 1.0);
     let events = read_events(&mut device, 200);
 
     assert!(events.is_empty(), "{events:?}");

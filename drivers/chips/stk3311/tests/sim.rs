@@ -1,20 +1,13 @@
 //! The driver against the register model on the simulated bus.
 
-use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::{ErrorKind, NoAcknowledgeSource};
 use yunhal::time::Nanos;
 use yunhal_sim::chips::stk3311::Stk3311Model;
+use yunhal_sim::delay::NoDelay;
 use yunhal_sim::i2c::SharedI2cBus as SharedBus;
 use yunhal_sim::i2c::{SimI2cBus, SimI2cError};
 use yunhal_sim::world::PhysicalState;
 use yunhal_stk3311::{Config, Error, Gain, IntegrationTime, Stk3311, DEFAULT_ADDRESS};
-
-/// Simulated time does not pass while the driver waits.
-struct NoDelay;
-
-impl DelayNs for NoDelay {
-    fn delay_ns(&mut self, _ns: u32) {}
-}
 
 fn bus_with(model: Stk3311Model) -> SharedBus {
     let mut bus = SimI2cBus::new();
