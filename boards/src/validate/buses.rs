@@ -117,7 +117,7 @@ fn check_path_shape(kind: BusKind, path: &str) -> Result<(), &'static str> {
         BusKind::Serial => (
             path.strip_prefix("/dev/tty")
                 .is_some_and(|rest| !rest.is_empty()),
-            "/dev/ttyXXX, e.g. /dev/ttyS2",
+            "/dev/tty followed by the port name, e.g. /dev/ttyS2",
         ),
         BusKind::Drm => (
             path.strip_prefix("/dev/dri/card").is_some_and(digits),
