@@ -275,12 +275,28 @@ impl<I2C: I2c> Mpu6050<I2C> {
         self.write_register(addr::USER_CTRL, keep_on | user_ctrl::FIFO_RESET)
     }
 
+    /// Which sensors go into the FIFO now.
+    pub fn fifo_sensors(&self) -> FifoSensors {
+        self.fifo
+    }
+
     /// Reads whole frames from the FIFO into `frames`; returns how many.
     ///
     /// Checks INT_STATUS first (which clears it, DATA_RDY included): after
     /// an overflow the FIFO no longer starts on a frame boundary, so the
     /// driver empties it and returns [`Error::FifoOverflow`].
     pub fn read_fifo(&mut self, frames: &mut [FifoFrame]) -> Result<usize, Error<I2C::Error>> {
+        let wanted = self.fifo_frames_available()?.min(frames.len());
+        self.read_fifo_frames(&mut frames[..wanted])?;
+        Ok(wanted)
+    }
+
+    /// Whole frames waiting in the FIFO.
+    ///
+    /// Checks INT_STATUS first, as [`read_fifo`](Self::read_fifo) does: on
+    /// an overflow the FIFO is emptied and the answer is
+    /// [`Error::FifoOverflow`].
+    pub fn fifo_frames_available(&mut self) -> Result<usize, Error<I2C::Error>> {
         let frame_len = self.fifo.frame_len();
         if frame_len == 0 {
             return Err(Error::InvalidConfig);
@@ -290,17 +306,26 @@ impl<I2C: I2c> Mpu6050<I2C> {
             self.reset_fifo()?;
             return Err(Error::FifoOverflow);
         }
-        let available = usize::from(self.fifo_count()?) / frame_len;
-        let wanted = available.min(frames.len());
+        Ok(usize::from(self.fifo_count()?) / frame_len)
+    }
+
+    /// Reads exactly `frames.len()` frames from the FIFO, which must hold
+    /// them ([`fifo_frames_available`](Self::fifo_frames_available) says
+    /// how many do): on an empty FIFO the chip repeats its last byte.
+    pub fn read_fifo_frames(&mut self, frames: &mut [FifoFrame]) -> Result<(), Error<I2C::Error>> {
+        let frame_len = self.fifo.frame_len();
+        if frame_len == 0 {
+            return Err(Error::InvalidConfig);
+        }
         let mut buf = [0u8; 14 * FIFO_FRAMES_PER_TRANSFER];
-        for chunk in frames[..wanted].chunks_mut(FIFO_FRAMES_PER_TRANSFER) {
+        for chunk in frames.chunks_mut(FIFO_FRAMES_PER_TRANSFER) {
             let bytes = &mut buf[..chunk.len() * frame_len];
             self.read_registers(addr::FIFO_R_W, bytes)?;
             for (frame, raw) in chunk.iter_mut().zip(bytes.chunks_exact(frame_len)) {
                 *frame = self.decode_frame(raw);
             }
         }
-        Ok(wanted)
+        Ok(())
     }
 
     fn decode_frame(&self, raw: &[u8]) -> FifoFrame {
@@ -379,6 +404,7 @@ fn be_triplet(bytes: &[u8]) -> [i16; 3] {
     [0, 1, 2].map(|i| i16::from_be_bytes([bytes[2 * i], bytes[2 * i + 1]]))
 }
 
-fn scale_temperature(raw: i16) -> Celsius {
+/// Raw TEMP_OUT to °C (RM §4.18).
+pub(crate) fn scale_temperature(raw: i16) -> Celsius {
     Celsius(f32::from(raw) / registers::TEMP_LSB_PER_DEGREE + registers::TEMP_OFFSET_CELSIUS)
 }

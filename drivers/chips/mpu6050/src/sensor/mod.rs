@@ -4,19 +4,39 @@
 //! # For HAL authors
 //! The three sensors share SMPLRT_DIV and DLPF_CFG, so the chip runs at
 //! the shortest period any enabled sensor asked for, and
-//! [`SensorDevice::configure`] returns that shared period. Every
-//! [`SensorDevice::read`] is one 14-byte burst ([`Mpu6050::read_all`]) and
-//! gives one event per enabled sensor, stamped with the caller's `now`.
+//! [`SensorDevice::configure`] returns that shared period.
 //!
-//! Not done: FIFO batching. `max_report_latency` is accepted and ignored,
-//! so the service must read at the returned period; the descriptors still
-//! give the FIFO's capacity, as the hardware has it.
+//! While every enabled sensor has a `max_report_latency` of zero, each
+//! [`SensorDevice::read`] is one 14-byte burst of the data registers
+//! ([`Mpu6050::read_all`]) and gives one event per enabled sensor, stamped
+//! with the caller's `now`.
+//!
+//! Once any enabled sensor has a latency above zero, the chip batches in
+//! its FIFO: every enabled sensor goes in (one frame per sample, in
+//! register order: accel XYZ, temperature, gyro XYZ), and a read drains
+//! the whole frames that fit in `out`, one event per sensor per frame.
+//! Frames that do not fit stay in the FIFO for the next read. Timestamps
+//! are spaced by the sample period, end at `now` at most, and always
+//! increase from one read to the next (see `timeline`). The service reads
+//! at the shortest latency asked for, and at most every
+//! [`fifo_capacity_duration`](Mpu6050Sensors::fifo_capacity_duration)
+//! (with a margin), since a full FIFO overwrites its oldest bytes. A read
+//! that finds it overflowed empties it, counts it
+//! ([`fifo_overflows`](Mpu6050Sensors::fifo_overflows)) and returns no
+//! events; the next read has fresh ones.
+//!
+//! Changing the set of enabled sensors or the rate while batching resets
+//! the FIFO (its frames have the old layout or spacing), so the frames
+//! batched since the last read are lost.
+
+mod timeline;
 
 use crate::registers::{self, addr, pwr_mgmt_1};
-use crate::{Config, Dlpf, Error, Mpu6050};
+use crate::{scale_temperature, Config, Dlpf, Error, FifoFrame, FifoSensors, Mpu6050};
 use core::f32::consts::PI;
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
+use timeline::Timeline;
 use yunhal::sensors::{
     SensorDescriptor, SensorDevice, SensorEvent, SensorHandle, SensorType, SensorValue,
 };
@@ -31,6 +51,10 @@ pub const GYROSCOPE: SensorHandle = SensorHandle(1);
 pub const TEMPERATURE: SensorHandle = SensorHandle(2);
 
 const SENSOR_COUNT: usize = 3;
+/// Indices into the adapter's arrays, in handle order.
+const ACCEL_INDEX: usize = 0;
+const GYRO_INDEX: usize = 1;
+const TEMPERATURE_INDEX: usize = 2;
 const VENDOR: &str = "InvenSense";
 
 /// Accelerometer output rate, whatever the DLPF (RM §4.2).
@@ -47,6 +71,10 @@ const TEMPERATURE_MAX_CELSIUS: f32 = 85.0;
 const ACCEL_FRAME_BYTES: usize = 6;
 const GYRO_FRAME_BYTES: usize = 6;
 const TEMPERATURE_FRAME_BYTES: usize = 2;
+/// Batching is pointless unless the FIFO holds this many frames.
+const MIN_BATCH_FRAMES: usize = 2;
+/// Frames decoded per round while draining the FIFO (a stack buffer).
+const FRAMES_PER_ROUND: usize = 16;
 
 /// The error of [`Mpu6050Sensors`]: the driver's, or an unknown handle.
 pub type SensorError<E> = yunhal::sensors::SensorError<Error<E>>;
@@ -56,6 +84,7 @@ pub type SensorError<E> = yunhal::sensors::SensorError<Error<E>>;
 struct SensorState {
     enabled: bool,
     requested_period: Nanos,
+    max_report_latency: Nanos,
 }
 
 /// An MPU-6050 driver as three sensors: [`ACCELEROMETER`], [`GYROSCOPE`]
@@ -64,6 +93,10 @@ pub struct Mpu6050Sensors<I2C> {
     driver: Mpu6050<I2C>,
     descriptors: [SensorDescriptor; SENSOR_COUNT],
     state: [SensorState; SENSOR_COUNT],
+    /// The period the sample clock runs at.
+    period: Nanos,
+    timeline: Timeline,
+    fifo_overflows: u32,
 }
 
 impl<I2C: I2c> Mpu6050Sensors<I2C> {
@@ -75,11 +108,16 @@ impl<I2C: I2c> Mpu6050Sensors<I2C> {
         let state = descriptors.clone().map(|d| SensorState {
             enabled: false,
             requested_period: d.max_period,
+            max_report_latency: Nanos::ZERO,
         });
+        let config = driver.config();
         Mpu6050Sensors {
+            period: sample_period(config.dlpf, config.sample_rate_divider),
             driver,
             descriptors,
             state,
+            timeline: Timeline::default(),
+            fifo_overflows: 0,
         }
     }
 
@@ -101,6 +139,25 @@ impl<I2C: I2c> Mpu6050Sensors<I2C> {
         self.driver
     }
 
+    /// Whether reads drain the FIFO (some enabled sensor has a report
+    /// latency above zero) rather than the data registers.
+    pub fn is_batching(&self) -> bool {
+        self.driver.fifo_sensors().frame_len() > 0
+    }
+
+    /// How long the FIFO takes to fill with the enabled sensors at the
+    /// current rate; reading less often than this loses samples. `None`
+    /// while no sensor is enabled.
+    pub fn fifo_capacity_duration(&self) -> Option<Nanos> {
+        let frames = fifo_capacity_frames(self.enabled_sensors())?;
+        Some(Nanos(self.period.as_nanos().saturating_mul(frames as u64)))
+    }
+
+    /// How many times a read found the FIFO overflowed (and emptied it).
+    pub fn fifo_overflows(&self) -> u32 {
+        self.fifo_overflows
+    }
+
     fn index(&self, handle: SensorHandle) -> Result<usize, SensorError<I2C::Error>> {
         self.descriptors
             .iter()
@@ -118,14 +175,57 @@ impl<I2C: I2c> Mpu6050Sensors<I2C> {
             .min()
     }
 
-    /// Programs the sample clock for `period` unless it already runs so.
+    /// The enabled sensors, as FIFO contents.
+    fn enabled_sensors(&self) -> FifoSensors {
+        FifoSensors {
+            accel: self.state[ACCEL_INDEX].enabled,
+            temperature: self.state[TEMPERATURE_INDEX].enabled,
+            gyro: self.state[GYRO_INDEX].enabled,
+        }
+    }
+
+    /// What the FIFO should hold: the enabled sensors if any of them may
+    /// be batched, else nothing.
+    fn wanted_fifo(&self) -> FifoSensors {
+        let enabled = self.enabled_sensors();
+        let batched = self
+            .state
+            .iter()
+            .any(|s| s.enabled && s.max_report_latency > Nanos::ZERO);
+        let fits = fifo_capacity_frames(enabled).is_some_and(|n| n >= MIN_BATCH_FRAMES);
+        if batched && fits {
+            enabled
+        } else {
+            FifoSensors::default()
+        }
+    }
+
+    /// Programs the sample clock for `period` unless it already runs so;
+    /// a FIFO holding frames at the old period is emptied.
     fn apply_period(&mut self, period: Nanos) -> Result<Nanos, Error<I2C::Error>> {
         let (dlpf, divider) = sample_clock_for(period);
         let config = self.driver.config().dlpf(dlpf).sample_rate_divider(divider);
         if config != *self.driver.config() {
             self.driver.configure(&config)?;
+            self.period = sample_period(dlpf, divider);
+            if self.is_batching() {
+                self.driver.reset_fifo()?;
+                self.timeline.restart();
+            }
         }
-        Ok(sample_period(dlpf, divider))
+        Ok(self.period)
+    }
+
+    /// Turns the FIFO on, off, or to another frame layout, as the enabled
+    /// sensors and their latencies ask.
+    fn apply_fifo(&mut self) -> Result<(), Error<I2C::Error>> {
+        let wanted = self.wanted_fifo();
+        if wanted != self.driver.fifo_sensors() {
+            // Resets the FIFO: frames of the old layout would be misread.
+            self.driver.enable_fifo(wanted)?;
+            self.timeline.restart();
+        }
+        Ok(())
     }
 
     fn set_awake(&mut self, awake: bool) -> Result<(), Error<I2C::Error>> {
@@ -138,6 +238,103 @@ impl<I2C: I2c> Mpu6050Sensors<I2C> {
                 v | pwr_mgmt_1::SLEEP
             }
         })
+    }
+
+    /// One event per enabled sensor from the data registers, at `now`.
+    fn read_registers(
+        &mut self,
+        now: Nanos,
+        out: &mut [SensorEvent],
+    ) -> Result<usize, Error<I2C::Error>> {
+        let m = self.driver.read_all()?;
+        let values = [
+            SensorValue::Acceleration(m.accel),
+            SensorValue::AngularVelocity(m.gyro),
+            SensorValue::Temperature(m.temperature),
+        ];
+        self.timeline.note_issued(now);
+        // Events that do not fit in `out` are dropped: the next read has
+        // newer ones.
+        Ok(self.write_events(values.map(Some), now, out))
+    }
+
+    /// Drains the whole frames that fit in `out` from the FIFO.
+    fn read_fifo(
+        &mut self,
+        now: Nanos,
+        out: &mut [SensorEvent],
+    ) -> Result<usize, Error<I2C::Error>> {
+        let waiting = match self.driver.fifo_frames_available() {
+            Err(Error::FifoOverflow) => {
+                // The driver has emptied it: what was in it is lost and
+                // the next frame does not follow the last one issued.
+                self.fifo_overflows = self.fifo_overflows.saturating_add(1);
+                self.timeline.restart();
+                return Ok(0);
+            }
+            result => result?,
+        };
+        let events_per_frame = self.state.iter().filter(|s| s.enabled).count();
+        let wanted = waiting.min(out.len() / events_per_frame);
+        let period = self.period;
+        let oldest = self.timeline.oldest(now, waiting, period);
+        let mut frames = [FifoFrame::default(); FRAMES_PER_ROUND];
+        let mut written = 0;
+        let mut taken = 0;
+        while taken < wanted {
+            let round = &mut frames[..FRAMES_PER_ROUND.min(wanted - taken)];
+            self.driver.read_fifo_frames(round)?;
+            for frame in round.iter() {
+                let behind_oldest = Nanos(period.as_nanos().saturating_mul(taken as u64));
+                let timestamp = self.timeline.issue(oldest + behind_oldest, period);
+                let values = self.frame_values(frame);
+                written += self.write_events(values, timestamp, &mut out[written..]);
+                taken += 1;
+            }
+        }
+        Ok(written)
+    }
+
+    /// A frame's samples in handle order, scaled.
+    fn frame_values(&self, frame: &FifoFrame) -> [Option<SensorValue>; SENSOR_COUNT] {
+        let mut values = [None; SENSOR_COUNT];
+        values[ACCEL_INDEX] = frame
+            .accel
+            .map(|raw| SensorValue::Acceleration(self.driver.scale_accel(raw)));
+        values[GYRO_INDEX] = frame
+            .gyro
+            .map(|raw| SensorValue::AngularVelocity(self.driver.scale_gyro(raw)));
+        values[TEMPERATURE_INDEX] = frame
+            .temperature
+            .map(|raw| SensorValue::Temperature(scale_temperature(raw)));
+        values
+    }
+
+    /// Writes the values of enabled sensors as events into `out`, as many
+    /// as fit; returns how many.
+    fn write_events(
+        &self,
+        values: [Option<SensorValue>; SENSOR_COUNT],
+        timestamp: Nanos,
+        out: &mut [SensorEvent],
+    ) -> usize {
+        let events = self
+            .descriptors
+            .iter()
+            .zip(self.state)
+            .zip(values)
+            .filter_map(|((d, s), value)| Some((d.handle, value.filter(|_| s.enabled)?)))
+            .map(|(handle, value)| SensorEvent {
+                handle,
+                timestamp,
+                value,
+            });
+        let mut written = 0;
+        for (slot, event) in out.iter_mut().zip(events) {
+            *slot = event;
+            written += 1;
+        }
+        written
     }
 }
 
@@ -154,16 +351,19 @@ impl<I2C: I2c> SensorDevice for Mpu6050Sensors<I2C> {
         &mut self,
         handle: SensorHandle,
         sampling_period: Nanos,
-        _max_report_latency: Nanos,
+        max_report_latency: Nanos,
     ) -> Result<Nanos, Self::Error> {
         let i = self.index(handle)?;
         self.state[i].requested_period = self.descriptors[i].clamp_period(sampling_period);
+        self.state[i].max_report_latency = max_report_latency;
         // A sensor is usually configured before it is enabled; count it
         // so that the period returned is the one it will get.
         let fastest = self
             .fastest_request(Some(i))
             .unwrap_or(self.state[i].requested_period);
-        Ok(self.apply_period(fastest)?)
+        let period = self.apply_period(fastest)?;
+        self.apply_fifo()?;
+        Ok(period)
     }
 
     fn set_enabled(&mut self, handle: SensorHandle, enabled: bool) -> Result<(), Self::Error> {
@@ -172,9 +372,13 @@ impl<I2C: I2c> SensorDevice for Mpu6050Sensors<I2C> {
         match self.fastest_request(None) {
             Some(fastest) => {
                 self.apply_period(fastest)?;
+                self.apply_fifo()?;
                 self.set_awake(true)?;
             }
-            None => self.set_awake(false)?,
+            None => {
+                self.apply_fifo()?;
+                self.set_awake(false)?;
+            }
         }
         Ok(())
     }
@@ -183,31 +387,19 @@ impl<I2C: I2c> SensorDevice for Mpu6050Sensors<I2C> {
         if self.state.iter().all(|s| !s.enabled) {
             return Ok(0);
         }
-        let m = self.driver.read_all()?;
-        let values = [
-            SensorValue::Acceleration(m.accel),
-            SensorValue::AngularVelocity(m.gyro),
-            SensorValue::Temperature(m.temperature),
-        ];
-        let events = self
-            .descriptors
-            .iter()
-            .zip(self.state)
-            .zip(values)
-            .filter(|((_, s), _)| s.enabled)
-            .map(|((d, _), value)| SensorEvent {
-                handle: d.handle,
-                timestamp: now,
-                value,
-            });
-        // Events that do not fit in `out` are dropped: the next read has
-        // newer ones.
-        let mut written = 0;
-        for (slot, event) in out.iter_mut().zip(events) {
-            *slot = event;
-            written += 1;
+        if self.is_batching() {
+            Ok(self.read_fifo(now, out)?)
+        } else {
+            Ok(self.read_registers(now, out)?)
         }
-        Ok(written)
+    }
+}
+
+/// Whole frames of `sensors` the FIFO holds; `None` for an empty frame.
+fn fifo_capacity_frames(sensors: FifoSensors) -> Option<usize> {
+    match sensors.frame_len() {
+        0 => None,
+        frame_len => Some(registers::FIFO_SIZE / frame_len),
     }
 }
 
