@@ -33,6 +33,7 @@ mod parcel;
 mod runtime;
 mod status;
 mod sys;
+mod watchdog;
 
 pub mod service_manager;
 pub mod wire;

@@ -6,6 +6,7 @@ use crate::connection::{Connection, EXPORT_BASE};
 use crate::object::{Binder, Handle, Interface, PeerInfo, Strong};
 use crate::status::{Status, TransportError};
 use crate::sys::{self, Epoll};
+use crate::watchdog::Watchdog;
 use crate::Limits;
 use rustix::fd::{AsFd, OwnedFd};
 use std::collections::HashMap;
@@ -44,6 +45,7 @@ pub(crate) struct RuntimeInner {
     pool: Mutex<PoolState>,
     /// Pool threads waiting in epoll right now.
     idle_threads: AtomicUsize,
+    pub(crate) watchdog: Arc<Watchdog>,
 }
 
 #[derive(Default)]
@@ -98,6 +100,7 @@ impl Runtime {
                     size: 4,
                 }),
                 idle_threads: AtomicUsize::new(0),
+                watchdog: Arc::default(),
             }),
         })
     }
@@ -230,6 +233,7 @@ impl Runtime {
             return;
         }
         let _ = rustix::io::write(&self.inner.wake, &1u64.to_ne_bytes());
+        self.inner.watchdog.stop();
         if let Some((fd, path)) = self.inner.listener.lock().expect("listener").take() {
             self.inner.epoll.remove(fd.as_fd());
             let _ = std::fs::remove_file(path);
@@ -267,6 +271,12 @@ impl Runtime {
 impl<I: ?Sized + Interface> Strong<I> {
     fn binder_for_publish(&self) -> Arc<dyn Binder> {
         self.binder()
+    }
+}
+
+impl Drop for RuntimeInner {
+    fn drop(&mut self) {
+        self.watchdog.stop();
     }
 }
 

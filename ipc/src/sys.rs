@@ -307,17 +307,6 @@ impl Epoll {
         .map_err(io_err)
     }
 
-    /// Keeps a registration but disarms it: no event until re-armed.
-    pub fn disarm(&self, fd: BorrowedFd<'_>, token: u64) -> io::Result<()> {
-        epoll::modify(
-            &self.fd,
-            fd,
-            epoll::EventData::new_u64(token),
-            epoll::EventFlags::ONESHOT,
-        )
-        .map_err(io_err)
-    }
-
     /// Removes a registration.
     pub fn remove(&self, fd: BorrowedFd<'_>) {
         let _ = epoll::delete(&self.fd, fd);

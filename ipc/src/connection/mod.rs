@@ -94,6 +94,14 @@ struct State {
     rearm_deferred: bool,
     /// Armed in epoll and its event not yet delivered.
     armed: bool,
+    /// The pool thread that reads this connection runs what it read, and
+    /// nobody reads meanwhile (see `watchdog`).
+    owner_running: bool,
+    /// Counts what the owning pool thread ran, so that the watchdog can
+    /// tell one long request from many short ones.
+    run_gen: u64,
+    /// On the watchdog's list.
+    watched: bool,
     in_flight: usize,
     oneways: VecDeque<Incoming>,
     oneway_running: bool,
@@ -216,6 +224,9 @@ impl Connection {
                 rearm_pending: false,
                 rearm_deferred: false,
                 armed: false,
+                owner_running: false,
+                run_gen: 0,
+                watched: false,
                 in_flight: 0,
                 oneways: VecDeque::new(),
                 oneway_running: false,
@@ -353,7 +364,7 @@ impl Connection {
             st.reader = ReaderState::Caller;
             drop(st);
             let read = self.read_message(false);
-            let work = self.finish_read(read, None);
+            let work = self.finish_read(read, false);
             self.run(work);
         }
     }
@@ -361,15 +372,21 @@ impl Connection {
     // ---- reading --------------------------------------------------------
 
     /// Called by a pool thread when epoll reports the socket.
+    ///
+    /// The thread becomes the connection's reader until the connection goes
+    /// quiet: it reads a message, runs what it read (oneways, a two-way
+    /// call) itself and reads again, with the connection out of epoll all
+    /// along, so a busy connection costs one `recvmsg` per message and no
+    /// epoll calls. When it has caught up it waits on the socket for a
+    /// moment (`linger`) before handing the connection back to epoll, and
+    /// only while another pool thread watches epoll for everyone else. If
+    /// what it runs takes long, the watchdog hands the connection to epoll
+    /// meanwhile, so the connection's other callers are served.
     pub(crate) fn on_readable(self: &Arc<Self>) {
-        // A pool thread keeps reading while what it reads is quick to
-        // handle (oneways, replies), so a stream of oneway calls costs one
-        // recvmsg each, not an epoll round trip each. When it has caught up,
-        // or after serving a two-way call, it waits on the socket itself for
-        // a moment (`linger`) before handing the connection back to epoll.
         self.lock().armed = false;
-        let mut blocking = false;
-        for _ in 0..POOL_BATCH {
+        let mut blocking = self.may_linger();
+        let mut served = 0;
+        loop {
             {
                 let mut st = self.lock();
                 if st.dead.is_some() {
@@ -379,16 +396,17 @@ impl Connection {
                     st.rearm_pending = true;
                     return;
                 }
+                if self.over_limits(&st) {
+                    // Back-pressure: read again once a reply went out or a
+                    // oneway ran (`maybe_rearm`).
+                    st.rearm_deferred = true;
+                    return;
+                }
                 st.reader = ReaderState::Pool;
             }
             let read = self.read_message(!blocking);
             if matches!(read, Err(ReadError::WouldBlock)) {
-                let linger = !blocking
-                    && self.linger
-                    && self
-                        .runtime
-                        .upgrade()
-                        .is_some_and(|rt| rt.has_idle_pool_thread());
+                let linger = !blocking && self.may_linger();
                 let mut st = self.lock();
                 st.reader = ReaderState::Idle;
                 if st.waiters > 0 {
@@ -402,33 +420,51 @@ impl Connection {
                 self.maybe_rearm(&mut st, true);
                 return;
             }
-            let work = self.finish_read(read, Some(false));
-            match work {
-                Work::TwoWay(..) => {
-                    self.run(work);
-                    if !self.disarm_for_linger() {
-                        return;
-                    }
-                    blocking = true;
-                }
-                Work::Die(_) => {
-                    self.run(work);
+            let work = self.finish_read(read, true);
+            let died = matches!(work, Work::Die(_));
+            self.run(work);
+            if died || !self.resume_reading() {
+                return;
+            }
+            served += 1;
+            if served % POOL_BATCH == 0 {
+                // Stay only while another thread serves everyone else.
+                blocking = self.may_linger();
+                if !blocking {
+                    let mut st = self.lock();
+                    self.maybe_rearm(&mut st, true);
                     return;
                 }
-                _ => self.run(work),
             }
         }
-        let mut st = self.lock();
-        self.maybe_rearm(&mut st, true);
     }
 
-    /// Releases the reader token and routes what was read. `pool` is
-    /// `Some(caught_up)` for a pool thread's read.
-    fn finish_read(
-        self: &Arc<Self>,
-        read: Result<Incoming, ReadError>,
-        pool: Option<bool>,
-    ) -> Work {
+    /// Whether a pool thread may wait on this connection's socket: it was
+    /// accepted here (so blocking reads time out) and another pool thread
+    /// waits in epoll.
+    fn may_linger(&self) -> bool {
+        self.linger
+            && self
+                .runtime
+                .upgrade()
+                .is_some_and(|rt| rt.has_idle_pool_thread())
+    }
+
+    fn over_limits(&self, st: &State) -> bool {
+        st.in_flight >= self.limits.max_in_flight
+            || st.oneways.len() >= self.limits.max_oneway_queued
+    }
+
+    /// After the owning pool thread ran what it read: whether it still owns
+    /// the reading, `false` if the watchdog handed the connection to epoll.
+    fn resume_reading(&self) -> bool {
+        std::mem::replace(&mut self.lock().owner_running, false)
+    }
+
+    /// Releases the reader token and routes what was read. A pool thread
+    /// (`pool`) keeps the connection out of epoll while it runs what it
+    /// read, under the watchdog's eye.
+    fn finish_read(self: &Arc<Self>, read: Result<Incoming, ReadError>, pool: bool) -> Work {
         let mut st = self.lock();
         st.reader = ReaderState::Idle;
         let work = match read {
@@ -439,16 +475,44 @@ impl Connection {
         if st.waiters > 0 {
             self.cond.notify_all();
         }
-        let wanted = match pool {
-            // Re-arm before running a two-way call, so that other pool
-            // threads serve this connection's other callers meanwhile.
-            Some(caught_up) => caught_up || matches!(work, Work::TwoWay(..)),
-            None => st.rearm_pending,
-        };
-        if !matches!(work, Work::Die(_)) {
+        if matches!(work, Work::Die(_)) {
+            return work;
+        }
+        if pool {
+            st.owner_running = true;
+            st.run_gen = st.run_gen.wrapping_add(1);
+            if !st.watched {
+                if let Some(rt) = self.runtime.upgrade() {
+                    st.watched = true;
+                    rt.watchdog.watch(self);
+                }
+            }
+        } else {
+            let wanted = st.rearm_pending;
             self.maybe_rearm(&mut st, wanted);
         }
         work
+    }
+
+    /// One tick of the watchdog (`seen`: the owner's work generation at the
+    /// previous tick). Hands the connection to epoll if its owner is still
+    /// in the same work; returns the generation to compare with next time,
+    /// or `None` to stop watching a connection that was quiet for a tick.
+    pub(crate) fn watchdog_tick(&self, seen: u64) -> Option<u64> {
+        let mut st = self.lock();
+        if st.dead.is_some() {
+            st.watched = false;
+            return None;
+        }
+        if st.run_gen == seen {
+            if !st.owner_running {
+                st.watched = false;
+                return None;
+            }
+            st.owner_running = false;
+            self.maybe_rearm(&mut st, true);
+        }
+        Some(st.run_gen)
     }
 
     fn route(&self, st: &mut State, msg: Incoming) -> Work {
@@ -495,9 +559,7 @@ impl Connection {
         if !(wanted || st.rearm_deferred) || !st.registered || st.dead.is_some() {
             return;
         }
-        if st.in_flight >= self.limits.max_in_flight
-            || st.oneways.len() >= self.limits.max_oneway_queued
-        {
+        if self.over_limits(st) {
             // Back-pressure: this client waits (its socket fills up and its
             // sends block); every other connection goes on being served.
             st.rearm_deferred = true;
@@ -510,33 +572,6 @@ impl Connection {
                 Ok(()) => st.armed = true,
                 Err(e) => tracing::error!(connection = self.id, "epoll re-arm failed: {e}"),
             }
-        }
-    }
-
-    /// After serving a call, takes the connection out of epoll so that this
-    /// pool thread can wait for the next message on the socket itself: the
-    /// kernel then wakes it straight from the socket, which is cheaper than
-    /// epoll's wake-up, `epoll_wait` and a re-arm. Only while another pool
-    /// thread watches epoll for everyone else; `false` if not possible.
-    fn disarm_for_linger(&self) -> bool {
-        let Some(rt) = self.runtime.upgrade() else {
-            return false;
-        };
-        let mut st = self.lock();
-        if !self.linger
-            || !st.armed
-            || st.dead.is_some()
-            || st.reader != ReaderState::Idle
-            || !rt.has_idle_pool_thread()
-        {
-            return false;
-        }
-        match rt.epoll.disarm(self.sock(), self.id) {
-            Ok(()) => {
-                st.armed = false;
-                true
-            }
-            Err(_) => false,
         }
     }
 }
