@@ -295,18 +295,23 @@ impl<I2C: I2c> Mpu6050<I2C> {
     ///
     /// Checks INT_STATUS first, as [`read_fifo`](Self::read_fifo) does: on
     /// an overflow the FIFO is emptied and the answer is
-    /// [`Error::FifoOverflow`].
+    /// [`Error::FifoOverflow`]. A count beyond the whole frames that fit
+    /// counts as an overflow too (when frames do not divide 1024 bytes).
     pub fn fifo_frames_available(&mut self) -> Result<usize, Error<I2C::Error>> {
         let frame_len = self.fifo.frame_len();
         if frame_len == 0 {
             return Err(Error::InvalidConfig);
         }
         let status = self.read_register(addr::INT_STATUS)?;
-        if status & int::FIFO_OFLOW != 0 {
+        let count = usize::from(self.fifo_count()?);
+        // More bytes than whole frames fit also means an overflow, should
+        // INT_STATUS have been read (and so cleared) elsewhere.
+        let whole_frames_fit = registers::FIFO_SIZE / frame_len * frame_len;
+        if status & int::FIFO_OFLOW != 0 || count > whole_frames_fit {
             self.reset_fifo()?;
             return Err(Error::FifoOverflow);
         }
-        Ok(usize::from(self.fifo_count()?) / frame_len)
+        Ok(count / frame_len)
     }
 
     /// Reads exactly `frames.len()` frames from the FIFO, which must hold

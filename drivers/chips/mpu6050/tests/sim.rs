@@ -190,6 +190,21 @@ fn fifo_overflow_is_reported_then_fifo_recovers() {
 }
 
 #[test]
+fn fifo_overflow_is_found_from_the_count_when_int_status_was_read_elsewhere() {
+    let (mut imu, bus, mut world) = fifo_at_100_hz();
+    let mut frames = [FifoFrame::default(); 8];
+
+    advance_to_ms(&bus, &mut world, 1000);
+    let status = imu.interrupt_status().unwrap();
+    let overflow = imu.read_fifo(&mut frames);
+    let count_after = imu.fifo_count().unwrap();
+
+    assert!(status.fifo_overflow);
+    assert_eq!(overflow, Err(Error::FifoOverflow));
+    assert_eq!(count_after, 0);
+}
+
+#[test]
 fn data_ready_interrupt_raises_line_until_status_read() {
     let (mut imu, bus, mut world) = initialised();
     imu.enable_data_ready_interrupt().unwrap();
