@@ -201,6 +201,11 @@ impl<R: Read> BufferedReader<R> {
         Ok(whole)
     }
 
+    /// The reader, e.g. to poll its file descriptor.
+    pub fn get_ref(&self) -> &R {
+        &self.reader
+    }
+
     /// Gives the reader back.
     pub fn release(self) -> R {
         self.reader

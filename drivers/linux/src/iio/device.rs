@@ -25,6 +25,8 @@ pub enum ChannelKind {
     Proximity,
     /// °C; IIO reports milli-degrees Celsius.
     Temp,
+    /// hPa; IIO reports kilopascal.
+    Pressure,
     /// ns since the clock chosen in `current_timestamp_clock`.
     Timestamp,
     /// Any other type, passed through in IIO's unit.
@@ -40,6 +42,7 @@ impl ChannelKind {
             "illuminance" => ChannelKind::Illuminance,
             "proximity" => ChannelKind::Proximity,
             "temp" => ChannelKind::Temp,
+            "pressure" => ChannelKind::Pressure,
             "timestamp" => ChannelKind::Timestamp,
             _ => ChannelKind::Other,
         }
@@ -51,6 +54,8 @@ impl ChannelKind {
             // 1 gauss = 100 µT.
             ChannelKind::Magn => 100.0,
             ChannelKind::Temp => 0.001,
+            // 1 kPa = 10 hPa.
+            ChannelKind::Pressure => 10.0,
             _ => 1.0,
         }
     }
@@ -240,44 +245,202 @@ impl IioDevice {
         read_f64(&self.dir.join("sampling_frequency"))
     }
 
-    /// The frequencies listed in `sampling_frequency_available`, if present.
-    pub fn available_sampling_frequencies(&self) -> Result<Option<Vec<f64>>, IioError> {
-        let path = self.dir.join("sampling_frequency_available");
-        if !path.exists() {
-            return Ok(None);
-        }
-        let text = read_attr(&path)?;
-        text.split_whitespace()
-            .map(|word| {
-                word.parse().map_err(|_| IioError::NotANumber {
-                    path: path.clone(),
-                    text: word.to_owned(),
-                })
-            })
-            .collect::<Result<Vec<f64>, _>>()
-            .map(Some)
+    /// The device-wide `sampling_frequency_available`, if present.
+    pub fn available_sampling_frequencies(&self) -> Result<Option<AvailableFrequencies>, IioError> {
+        read_available(&self.dir.join("sampling_frequency_available"))
     }
 
-    /// Sets the sampling frequency to `hz`, or, when the device lists the
-    /// frequencies it has, to the lowest one at or above `hz` (the highest
-    /// if none is). Returns the frequency written.
+    /// Sets the device-wide sampling frequency to the slowest available one
+    /// at or above `hz` (the fastest if none is), or to `hz` when the device
+    /// does not say what it has. Returns the frequency written.
     pub fn set_sampling_frequency(&self, hz: f64) -> Result<f64, IioError> {
-        let chosen = match self.available_sampling_frequencies()? {
-            Some(available) if !available.is_empty() => choose_frequency(&available, hz),
-            _ => hz,
+        let control = FrequencyControl {
+            attr: self.dir.join("sampling_frequency"),
+            available: self.available_sampling_frequencies()?,
         };
-        write_attr(&self.dir.join("sampling_frequency"), &chosen.to_string())?;
+        control.set(hz)
+    }
+
+    /// The sampling frequency of `type_name` channels: the type's own
+    /// `in_<type>_sampling_frequency` when the driver has one, else the
+    /// device-wide `sampling_frequency`; `None` when there is neither. The
+    /// available frequencies are looked up the same way.
+    pub fn frequency_control(&self, type_name: &str) -> Result<Option<FrequencyControl>, IioError> {
+        let own = |attr: &str| self.dir.join(format!("in_{type_name}_{attr}"));
+        let pick = |attr: &str| Some(own(attr)).filter(|p| p.exists());
+        let Some(attr) = pick("sampling_frequency")
+            .or_else(|| Some(self.dir.join("sampling_frequency")).filter(|p| p.exists()))
+        else {
+            return Ok(None);
+        };
+        let available_path = pick("sampling_frequency_available")
+            .unwrap_or_else(|| self.dir.join("sampling_frequency_available"));
+        Ok(Some(FrequencyControl {
+            attr,
+            available: read_available(&available_path)?,
+        }))
+    }
+
+    /// The character device of this device, `/dev/iio:deviceN`, named
+    /// after its sysfs directory; `None` when the directory is not named
+    /// `iio:deviceN`. Opening it is left to the caller.
+    pub fn dev_node(&self) -> Option<PathBuf> {
+        let dir_name = self.dir.file_name()?.to_str()?;
+        dir_name
+            .strip_prefix("iio:device")?
+            .parse::<u32>()
+            .ok()
+            .map(|_| Path::new("/dev").join(dir_name))
+    }
+}
+
+/// Finds the device under `root` (normally [`DEFAULT_SYSFS_ROOT`]) that a
+/// board names: `key` is either the device's directory name
+/// (`iio:device2`), which the kernel may renumber from boot to boot, or the
+/// driver's `name` attribute (`stk3310`), which it does not. A directory
+/// name is tried first; among devices sharing a `name`, the lowest
+/// numbered one is taken.
+///
+/// A board's `[buses.X]` with `kind = "iio"` gives a `name`, a `path` such
+/// as `/sys/bus/iio/devices/iio:device0`, or both (the name wins): pass the
+/// name, or the path's last component.
+pub fn find_device(root: &Path, key: &str) -> Result<IioDevice, IioError> {
+    let by_dir = root.join(key);
+    if key.starts_with("iio:device") && by_dir.is_dir() {
+        return IioDevice::open(&by_dir);
+    }
+    enumerate(root)
+        .into_iter()
+        .find(|device| device.name() == key)
+        .ok_or_else(|| IioError::NoSuchDevice {
+            root: root.to_owned(),
+            key: key.to_owned(),
+        })
+}
+
+/// The frequencies a `*sampling_frequency_available` attribute lists.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AvailableFrequencies {
+    /// `"12.5 25 50 100"`: these and no others.
+    List(Vec<f64>),
+    /// `"[min step max]"`: every `min + k × step` up to `max`.
+    Range { min: f64, step: f64, max: f64 },
+}
+
+impl AvailableFrequencies {
+    fn parse(text: &str) -> Result<AvailableFrequencies, String> {
+        let number = |word: &str| {
+            word.parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .ok_or_else(|| format!("'{word}' is not a frequency"))
+        };
+        if let Some(inner) = text.strip_prefix('[') {
+            let inner = inner
+                .strip_suffix(']')
+                .ok_or_else(|| "a range must end with ']'".to_owned())?;
+            let words: Vec<&str> = inner.split_whitespace().collect();
+            let [min, step, max] = words[..] else {
+                return Err(format!(
+                    "a range has 3 values (min step max), found {}",
+                    words.len()
+                ));
+            };
+            let (min, step, max) = (number(min)?, number(step)?, number(max)?);
+            if min <= 0.0 || max < min {
+                return Err(format!("range from {min} to {max} is empty"));
+            }
+            return Ok(AvailableFrequencies::Range { min, step, max });
+        }
+        let list: Vec<f64> = text
+            .split_whitespace()
+            .map(number)
+            .collect::<Result<_, _>>()?;
+        // A 0 in the list stands for "off" on some drivers, not a rate.
+        let list: Vec<f64> = list.into_iter().filter(|f| *f > 0.0).collect();
+        if list.is_empty() {
+            return Err("no frequency listed".to_owned());
+        }
+        Ok(AvailableFrequencies::List(list))
+    }
+
+    /// The slowest frequency, Hz.
+    pub fn slowest(&self) -> f64 {
+        match self {
+            AvailableFrequencies::List(list) => list.iter().copied().fold(f64::MAX, f64::min),
+            AvailableFrequencies::Range { min, .. } => *min,
+        }
+    }
+
+    /// The fastest frequency, Hz.
+    pub fn fastest(&self) -> f64 {
+        match self {
+            AvailableFrequencies::List(list) => list.iter().copied().fold(f64::MIN, f64::max),
+            AvailableFrequencies::Range { max, .. } => *max,
+        }
+    }
+
+    /// The slowest frequency at or above `hz`, or the fastest when none
+    /// is: sampling at least as often as asked.
+    pub fn choose(&self, hz: f64) -> f64 {
+        match self {
+            AvailableFrequencies::List(list) => list
+                .iter()
+                .copied()
+                .filter(|&f| f >= hz)
+                .min_by(f64::total_cmp)
+                .unwrap_or_else(|| self.fastest()),
+            &AvailableFrequencies::Range { min, step, max } => {
+                if hz <= min {
+                    min
+                } else if hz >= max || step <= 0.0 {
+                    hz.min(max)
+                } else {
+                    // The tolerance keeps 25 from becoming 25 + step when
+                    // (25 - min) / step comes out a hair above a whole number.
+                    let steps = ((hz - min) / step - 1e-9).ceil();
+                    (min + steps * step).min(max)
+                }
+            }
+        }
+    }
+}
+
+/// A sampling frequency attribute and what it accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrequencyControl {
+    /// The attribute written, e.g. `.../in_accel_sampling_frequency`.
+    pub attr: PathBuf,
+    /// What the driver lists, when it does.
+    pub available: Option<AvailableFrequencies>,
+}
+
+impl FrequencyControl {
+    /// The frequency [`FrequencyControl::set`] would write for `hz`.
+    pub fn choose(&self, hz: f64) -> f64 {
+        self.available.as_ref().map_or(hz, |a| a.choose(hz))
+    }
+
+    /// Writes the frequency chosen for `hz`; returns it.
+    pub fn set(&self, hz: f64) -> Result<f64, IioError> {
+        let chosen = self.choose(hz);
+        write_attr(&self.attr, &chosen.to_string())?;
         Ok(chosen)
     }
 }
 
-fn choose_frequency(available: &[f64], hz: f64) -> f64 {
-    let at_or_above = available
-        .iter()
-        .copied()
-        .filter(|&f| f >= hz)
-        .min_by(f64::total_cmp);
-    at_or_above.unwrap_or_else(|| available.iter().copied().fold(f64::MIN, f64::max))
+fn read_available(path: &Path) -> Result<Option<AvailableFrequencies>, IioError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = read_attr(path)?;
+    AvailableFrequencies::parse(&text)
+        .map(Some)
+        .map_err(|reason| IioError::Frequencies {
+            path: path.to_owned(),
+            text,
+            reason,
+        })
 }
 
 fn parse_channel(dir: &Path, prefix: String, has_raw: bool) -> Result<Channel, IioError> {

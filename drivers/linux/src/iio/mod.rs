@@ -13,6 +13,11 @@
 mod buffer;
 mod device;
 mod scan;
+mod sensor;
+#[cfg(test)]
+mod sensor_tests;
+#[cfg(test)]
+mod test_support;
 #[cfg(test)]
 mod tests;
 
@@ -22,8 +27,15 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 pub use buffer::{BufferedReader, Sample, MAX_SAMPLE_VALUES};
-pub use device::{enumerate, Channel, ChannelKind, IioDevice, MountMatrix, DEFAULT_SYSFS_ROOT};
+pub use device::{
+    enumerate, find_device, AvailableFrequencies, Channel, ChannelKind, FrequencyControl,
+    IioDevice, MountMatrix, DEFAULT_SYSFS_ROOT,
+};
 pub use scan::{Endianness, ScanType, ScanTypeError};
+pub use sensor::{
+    IioSensorError, IioSensors, IioSensorsConfig, NoReader, ACCELEROMETER, GYROSCOPE, LIGHT,
+    MAGNETOMETER, PRESSURE, PROXIMITY, PROXIMITY_FAR_CM, TEMPERATURE,
+};
 
 /// What went wrong, naming the file involved.
 #[derive(Debug, Error)]
@@ -56,6 +68,53 @@ pub enum IioError {
     },
     #[error("reading the buffer of {}: {source}", dir.display())]
     BufferRead { dir: PathBuf, source: io::Error },
+    #[error("{}: malformed frequency list '{text}': {reason}", path.display())]
+    Frequencies {
+        path: PathBuf,
+        text: String,
+        reason: String,
+    },
+    #[error("{}: no IIO device is named '{key}'", root.display())]
+    NoSuchDevice { root: PathBuf, key: String },
+}
+
+impl yunhal::Error for IioError {
+    fn kind(&self) -> yunhal::ErrorKind {
+        use yunhal::ErrorKind;
+        match self {
+            IioError::Io { source, .. } | IioError::BufferRead { source, .. } => io_kind(source),
+            IioError::NotANumber { .. }
+            | IioError::MountMatrix { .. }
+            | IioError::ScanType { .. }
+            | IioError::Frequencies { .. } => ErrorKind::InvalidData,
+            IioError::NoScanElement { .. } | IioError::TooManyValues { .. } => {
+                ErrorKind::Unsupported
+            }
+            IioError::NoScanChannels { .. } => ErrorKind::InvalidState,
+            IioError::NoSuchDevice { .. } => ErrorKind::NotPresent,
+        }
+    }
+}
+
+/// The kind of a failed sysfs or character-device access. A vanished file
+/// or `ENODEV` is an unplugged device; `EIO` is the kernel driver failing
+/// to reach its chip, which is worth a retry; `EBUSY` is a mode conflict
+/// (a raw read while the buffer runs).
+fn io_kind(error: &io::Error) -> yunhal::ErrorKind {
+    use yunhal::ErrorKind;
+    const EIO: i32 = 5;
+    const ENXIO: i32 = 6;
+    const EBUSY: i32 = 16;
+    const ENODEV: i32 = 19;
+    const EINVAL: i32 = 22;
+    match (error.raw_os_error(), error.kind()) {
+        (Some(ENODEV | ENXIO), _) | (_, io::ErrorKind::NotFound) => ErrorKind::NotPresent,
+        (Some(EIO), _) => ErrorKind::Bus,
+        (Some(EBUSY), _) => ErrorKind::InvalidState,
+        (Some(EINVAL), _) => ErrorKind::InvalidArgument,
+        (_, io::ErrorKind::TimedOut) => ErrorKind::Timeout,
+        _ => ErrorKind::Os,
+    }
 }
 
 fn read_attr(path: &Path) -> Result<String, IioError> {
