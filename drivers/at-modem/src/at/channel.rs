@@ -1,0 +1,2 @@
+pub struct AtChannel;
+pub enum Notification {}
