@@ -28,8 +28,9 @@ fn rotating_to_landscape_at_once_puts_gravity_on_x() {
     assert!(rotate.status.success(), "{}", stderr(&rotate));
     let x = state["acceleration"][0].as_f64().unwrap();
     let z = state["acceleration"][2].as_f64().unwrap();
-    assert!((x - 9.80665).abs() < 1e-3, "{state}");
-    assert!(z.abs() < 1e-3, "{state}");
+    // Within the simulated accelerometer's noise (σ ≈ 0.04 m/s²).
+    assert!((x - 9.80665).abs() < 0.3, "{state}");
+    assert!(z.abs() < 0.3, "{state}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod board;
 mod output;
+mod sensors;
 mod services;
 mod sim;
 
@@ -40,6 +41,8 @@ enum Command {
     #[command(subcommand)]
     Board(board::BoardCommand),
     /// The simulated world (simulated boards only).
+    #[command(subcommand)]
+    Sensors(sensors::SensorsCommand),
     #[command(subcommand)]
     Sim(sim::SimCommand),
     // Each HAL issue adds its group here, from its own module:
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Dump(args) => services::dump(&global, args),
         Command::Restart(args) => services::restart(&global, args),
         Command::Board(command) => board::run(&global, command),
+        Command::Sensors(command) => sensors::run(&global, command),
         Command::Sim(command) => sim::run(&global, command),
     };
     result.unwrap_or_else(|error| {

@@ -2,14 +2,15 @@
 //!
 //! # For HAL authors
 //! Each HAL issue adds, here, the arm that hands its built devices to its
-//! service and the line that adds the service, e.g.
-//! `services.push(Arc::new(SensorsService::new(sensors)))`.
+//! service and the line that adds the service, as the sensors do.
 
 use std::sync::Arc;
 use yunhal_boards::{Board, BuiltDevice};
 use yunhal_daemon::board::is_simulated;
 use yunhal_daemon::platform::SimulatedWorld;
 use yunhal_daemon::registry::HalDevice;
+use yunhal_daemon::sensors::hub::HubDevice;
+use yunhal_daemon::sensors::SensorsService;
 use yunhal_daemon::supervisor::HalService;
 
 use crate::sim_control::SimControlService;
@@ -25,13 +26,14 @@ pub fn hal_services(
     let mut sensors = Vec::new();
     for built in devices {
         match built.device {
-            HalDevice::Sensor(device) => sensors.push((built.name, device)),
+            HalDevice::Sensor(device) => sensors.push(HubDevice {
+                name: built.name,
+                device,
+            }),
         }
     }
     if !sensors.is_empty() {
-        // The sensors service takes these when it lands; until then the
-        // devices are built (their chips checked) and let go.
-        tracing::debug!(devices = sensors.len(), "no sensors service yet");
+        services.push(Arc::new(SensorsService::new(sensors, is_simulated(board))));
     }
     // The simulator-control service drives the world the simulated chips
     // sense; the default policy restricts it to root and the daemon's user.

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use yunhal::time::{Clock, Nanos};
 use yunhal_sim::clock::SimClock;
 use yunhal_sim::i2c::{SharedI2cBus, SimI2cError};
-use yunhal_sim::world::World;
+use yunhal_sim::world::{NoiseConfig, World};
 
 /// The one simulated world of the daemon, following `CLOCK_MONOTONIC`.
 #[derive(Clone)]
@@ -23,12 +23,29 @@ pub struct SimulatedWorld {
     started: Nanos,
 }
 
+/// The noise of the simulated handset's sensors, from their datasheets:
+/// MPU-6050 accelerometer 400 µg/√Hz over a 100 Hz bandwidth (≈ 4 mg rms)
+/// and gyroscope 0.05 °/s rms (PS-MPU-6000A §6.1–6.2), LIS3MDL 3.2 mG rms
+/// at ±4 G (datasheet table 3). Light and proximity are quantized by their
+/// chips and get none, so that set values read back exactly.
+pub const HANDSET_NOISE: NoiseConfig = NoiseConfig {
+    seed: 0x5955_4e48_414c,
+    acceleration: 0.039,
+    angular_velocity: 0.000_87,
+    magnetic_field: 0.32,
+    illuminance: 0.0,
+    proximity: 0.0,
+    temperature: 0.02,
+};
+
 impl SimulatedWorld {
     /// A resting world whose time starts now.
     pub fn start() -> SimulatedWorld {
         let clock = SimClock::new();
+        let mut world = World::new(clock.clone());
+        world.set_noise(HANDSET_NOISE);
         SimulatedWorld {
-            world: Arc::new(Mutex::new(World::new(clock.clone()))),
+            world: Arc::new(Mutex::new(world)),
             clock,
             started: Nanos::now(Clock::Monotonic),
         }

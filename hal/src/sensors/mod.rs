@@ -15,6 +15,9 @@
 //! timestamps on [`Clock::Boottime`](crate::time::Clock), as Android's
 //! sensors HAL does, so that they keep counting across suspend.
 
+#[cfg(feature = "std")]
+pub mod ipc;
+
 use crate::error::ErrorType;
 use crate::time::Nanos;
 use crate::units::{
