@@ -7,7 +7,7 @@ use super::error::{DecodeError, EncodeError};
 use super::reader::Reader;
 use super::time::Timestamp;
 use super::user_data::UserData;
-use super::{first_octet, MessageType};
+use super::{decode_typed, first_octet, MessageType};
 
 /// An SMS-DELIVER TPDU.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -55,8 +55,7 @@ impl SmsDeliver {
 
     /// The TPDU octets (without the SMSC prefix).
     pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
-        let (length, data) = self.user_data.encode(self.data_coding)?;
-        let mut out = Vec::with_capacity(data.len() + 30);
+        let mut out = Vec::with_capacity(176);
         out.push(
             MessageType::Deliver.bits()
                 | first_octet::flag(!self.more_messages_to_send, first_octet::NO_MORE_MESSAGES)
@@ -69,22 +68,13 @@ impl SmsDeliver {
         out.push(self.protocol_identifier);
         out.push(self.data_coding.0);
         self.service_centre_timestamp.encode(&mut out);
-        out.push(length);
-        out.extend_from_slice(&data);
+        self.user_data.append(self.data_coding, &mut out)?;
         Ok(out)
     }
 
     /// Decodes a TPDU that must be an SMS-DELIVER.
     pub fn decode(tpdu: &[u8]) -> Result<Self, DecodeError> {
-        let mut reader = Reader::new(tpdu);
-        let first = reader.u8("first octet")?;
-        if first & first_octet::MTI != MessageType::Deliver.bits() {
-            return Err(DecodeError::UnsupportedMessageType {
-                mti: first & first_octet::MTI,
-                offset: 0,
-            });
-        }
-        Self::decode_after_first_octet(&mut reader, first)
+        decode_typed(tpdu, MessageType::Deliver, Self::decode_after_first_octet)
     }
 
     pub(crate) fn decode_after_first_octet(

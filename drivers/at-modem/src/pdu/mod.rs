@@ -16,6 +16,27 @@
 //! `+CDS` or `+CMGR` PDU line and call [`Pdu::decode_with_smsc`] with
 //! [`Direction::MobileTerminated`]; feed DELIVERs to a [`Reassembler`].
 //!
+//! ```
+//! use yunhal_at_modem::pdu::{self, Address, ConcatReference, DataCoding, Direction, Pdu};
+//! use yunhal_at_modem::pdu::{SmsSubmit, UserData};
+//!
+//! let template = SmsSubmit::new(Address::parse("+4915112345678"), DataCoding::GSM7, UserData::text(""));
+//! for part in pdu::encode_text(&template, "Price: 5 €", ConcatReference::Eight(1))? {
+//!     let tpdu = part.encode()?;
+//!     let line = pdu::to_hex(&pdu::encode_with_smsc(None, &tpdu)?);
+//!     // Send `AT+CMGS={tpdu.len()}`, then `line` and Ctrl-Z.
+//!     assert_eq!((tpdu.len(), &line[..4]), (24, "0001"));
+//! }
+//!
+//! let received = pdu::from_hex("07917283010010F5040BC87238880900F10000993092516195800AE8329BFD4697D9EC37")?;
+//! let (smsc, Pdu::Deliver(deliver)) = Pdu::decode_with_smsc(&received, Direction::MobileTerminated)? else {
+//!     unreachable!()
+//! };
+//! assert_eq!(smsc.unwrap().to_string(), "+27381000015");
+//! assert_eq!(deliver.user_data.as_text(), Some("hellohello"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # For simulator authors
 //!
 //! The reverse: [`Pdu::decode_with_smsc`] with
@@ -104,6 +125,22 @@ impl MessageType {
             Self::StatusReport => 0b10,
         }
     }
+}
+
+/// Reads a TPDU that must be of type `expected`, the rest of it with
+/// `decode_rest`.
+pub(crate) fn decode_typed<T>(
+    tpdu: &[u8],
+    expected: MessageType,
+    decode_rest: fn(&mut Reader<'_>, u8) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
+    let mut reader = Reader::new(tpdu);
+    let first = reader.u8("first octet")?;
+    let mti = first & first_octet::MTI;
+    if mti != expected.bits() {
+        return Err(DecodeError::UnsupportedMessageType { mti, offset: 0 });
+    }
+    decode_rest(&mut reader, first)
 }
 
 /// Which way a PDU travels, since TP-MTI values mean different types each

@@ -7,7 +7,7 @@ use super::error::{DecodeError, EncodeError};
 use super::reader::Reader;
 use super::time::Timestamp;
 use super::user_data::UserData;
-use super::{first_octet, MessageType};
+use super::{decode_typed, first_octet, MessageType};
 
 /// TP-PI bits: which optional fields follow.
 const PI_PID: u8 = 0x01;
@@ -113,24 +113,18 @@ impl StatusReport {
         out.extend(self.protocol_identifier);
         out.extend(self.data_coding.map(|dcs| dcs.0));
         if let Some(user_data) = &self.user_data {
-            let (length, data) = user_data.encode(self.data_coding.unwrap_or_default())?;
-            out.push(length);
-            out.extend_from_slice(&data);
+            user_data.append(self.data_coding.unwrap_or_default(), &mut out)?;
         }
         Ok(out)
     }
 
     /// Decodes a TPDU that must be an SMS-STATUS-REPORT.
     pub fn decode(tpdu: &[u8]) -> Result<Self, DecodeError> {
-        let mut reader = Reader::new(tpdu);
-        let first = reader.u8("first octet")?;
-        if first & first_octet::MTI != MessageType::StatusReport.bits() {
-            return Err(DecodeError::UnsupportedMessageType {
-                mti: first & first_octet::MTI,
-                offset: 0,
-            });
-        }
-        Self::decode_after_first_octet(&mut reader, first)
+        decode_typed(
+            tpdu,
+            MessageType::StatusReport,
+            Self::decode_after_first_octet,
+        )
     }
 
     pub(crate) fn decode_after_first_octet(

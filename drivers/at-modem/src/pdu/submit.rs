@@ -7,7 +7,7 @@ use super::error::{DecodeError, EncodeError};
 use super::reader::Reader;
 use super::time::ValidityPeriod;
 use super::user_data::UserData;
-use super::{first_octet, MessageType};
+use super::{decode_typed, first_octet, MessageType};
 
 /// An SMS-SUBMIT TPDU.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -51,8 +51,7 @@ impl SmsSubmit {
 
     /// The TPDU octets (without the SMSC prefix; see [`super::encode_with_smsc`]).
     pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
-        let (length, data) = self.user_data.encode(self.data_coding)?;
-        let mut out = Vec::with_capacity(data.len() + 24);
+        let mut out = Vec::with_capacity(176);
         out.push(
             MessageType::Submit.bits()
                 | first_octet::flag(self.reject_duplicates, first_octet::REJECT_DUPLICATES)
@@ -68,22 +67,13 @@ impl SmsSubmit {
         if let Some(period) = &self.validity_period {
             period.encode(&mut out);
         }
-        out.push(length);
-        out.extend_from_slice(&data);
+        self.user_data.append(self.data_coding, &mut out)?;
         Ok(out)
     }
 
     /// Decodes a TPDU that must be an SMS-SUBMIT.
     pub fn decode(tpdu: &[u8]) -> Result<Self, DecodeError> {
-        let mut reader = Reader::new(tpdu);
-        let first = reader.u8("first octet")?;
-        if first & first_octet::MTI != MessageType::Submit.bits() {
-            return Err(DecodeError::UnsupportedMessageType {
-                mti: first & first_octet::MTI,
-                offset: 0,
-            });
-        }
-        Self::decode_after_first_octet(&mut reader, first)
+        decode_typed(tpdu, MessageType::Submit, Self::decode_after_first_octet)
     }
 
     pub(crate) fn decode_after_first_octet(

@@ -68,8 +68,7 @@ impl UserData {
         let (length, max, unit) = match (&self.body, coding.counts_septets(), coding.alphabet()) {
             (Body::Text(text), true, _) => {
                 let septets = gsm7::encode(text).map_err(EncodeError::NotGsm7)?;
-                let header_septets = (header_len * 8).div_ceil(7);
-                let fill_bits = header_septets * 7 - header_len * 8;
+                let (header_septets, fill_bits) = septet_alignment(header_len);
                 out.extend(gsm7::pack(&septets, fill_bits));
                 (header_septets + septets.len(), MAX_SEPTETS, "septets")
             }
@@ -95,6 +94,14 @@ impl UserData {
         }
         // At most 160 by the check above.
         Ok((length as u8, out))
+    }
+
+    /// Appends TP-UDL and TP-UD for `coding`.
+    pub(crate) fn append(&self, coding: DataCoding, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let (length, data) = self.encode(coding)?;
+        out.push(length);
+        out.extend_from_slice(&data);
+        Ok(())
     }
 
     /// Reads TP-UDL and TP-UD. Octets after the user data are ignored.
@@ -136,9 +143,14 @@ impl UserData {
         let rest = &data[header_len..];
 
         let body = if septets {
-            let header_septets = (header_len * 8).div_ceil(7);
-            let fill_bits = header_septets * 7 - header_len * 8;
-            let text_septets = length.saturating_sub(header_septets);
+            let (header_septets, fill_bits) = septet_alignment(header_len);
+            let Some(text_septets) = length.checked_sub(header_septets) else {
+                return Err(reader.invalid(
+                    length_at,
+                    "TP-UDL",
+                    "shorter than the user data header",
+                ));
+            };
             Body::Text(gsm7::decode(&gsm7::unpack(rest, fill_bits, text_septets)))
         } else if coding.alphabet() == Alphabet::Ucs2 && !coding.is_compressed() {
             Body::Text(decode_ucs2(rest))
@@ -147,6 +159,13 @@ impl UserData {
         };
         Ok(Self { header, body })
     }
+}
+
+/// Septets a header of `header_len` octets takes, and the fill bits after it
+/// that start the text on a septet boundary.
+fn septet_alignment(header_len: usize) -> (usize, usize) {
+    let header_septets = (header_len * 8).div_ceil(7);
+    (header_septets, header_septets * 7 - header_len * 8)
 }
 
 /// UTF-16BE to text. Unpaired surrogates and an odd final octet become
