@@ -51,3 +51,45 @@ fn unconcatenated_message_passes_straight_through() {
     let body = reassembler.push(&Address::unknown("1"), &UserData::text("hi"));
     assert_eq!(body, Some(Body::Text("hi".into())));
 }
+
+#[test]
+fn part_repeated_after_completion_is_a_duplicate() {
+    let sender = Address::international("+1");
+    let mut reassembler = Reassembler::new(2);
+    reassembler.push(&sender, &part(4, 2, 1, "a"));
+    assert_eq!(
+        reassembler.push(&sender, &part(4, 2, 2, "b")),
+        Some(Body::Text("ab".into()))
+    );
+
+    assert_eq!(reassembler.push(&sender, &part(4, 2, 1, "a")), None);
+
+    assert_eq!(reassembler.pending(), 0);
+}
+
+#[test]
+fn reused_reference_with_new_content_starts_a_new_message() {
+    let sender = Address::international("+1");
+    let mut reassembler = Reassembler::new(2);
+    reassembler.push(&sender, &part(4, 2, 1, "a"));
+    reassembler.push(&sender, &part(4, 2, 2, "b"));
+
+    assert_eq!(reassembler.push(&sender, &part(4, 2, 2, "d")), None);
+    assert_eq!(
+        reassembler.push(&sender, &part(4, 2, 1, "c")),
+        Some(Body::Text("cd".into()))
+    );
+}
+
+#[test]
+fn binary_and_text_parts_join_as_octets() {
+    let sender = Address::international("+1");
+    let mut reassembler = Reassembler::new(2);
+    let mut binary = part(4, 2, 2, "");
+    binary.body = Body::Binary(vec![0xFF]);
+    reassembler.push(&sender, &binary);
+    assert_eq!(
+        reassembler.push(&sender, &part(4, 2, 1, "é")),
+        Some(Body::Binary(vec![0xC3, 0xA9, 0xFF]))
+    );
+}
