@@ -182,6 +182,115 @@ pub fn recv_record(fd: BorrowedFd<'_>, buf: &mut [u8], nonblocking: bool) -> io:
     })
 }
 
+/// The most records one [`recv_records`] call takes.
+pub const RECV_BATCH: usize = 8;
+
+/// Receives up to `bufs.len()` (at most [`RECV_BATCH`]) records, one into
+/// each buffer, with one `recvmmsg`: waits for the first unless
+/// `nonblocking`, and takes the others only if they are already queued.
+/// A stream of small messages then costs one system call per batch.
+pub fn recv_records(
+    fd: BorrowedFd<'_>,
+    bufs: &mut [Vec<u8>],
+    nonblocking: bool,
+) -> io::Result<Vec<Received>> {
+    const SPACE: usize = rustix::cmsg_space!(ScmRights(MAX_FDS_HARD));
+    let n = bufs.len().min(RECV_BATCH);
+    // `u64`s so that every control buffer is aligned for a `cmsghdr`.
+    let mut control = [[0u64; SPACE.div_ceil(8)]; RECV_BATCH];
+    // SAFETY: `iovec` and `mmsghdr` are plain C structs for which all zeroes
+    // is a valid (empty) value.
+    let mut iovs: [libc::iovec; RECV_BATCH] = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let mut hdrs: [libc::mmsghdr; RECV_BATCH] = unsafe { std::mem::zeroed() };
+    for i in 0..n {
+        iovs[i] = libc::iovec {
+            iov_base: bufs[i].as_mut_ptr().cast(),
+            iov_len: bufs[i].len(),
+        };
+        let h = &mut hdrs[i].msg_hdr;
+        h.msg_iov = &mut iovs[i];
+        h.msg_iovlen = 1;
+        h.msg_control = control[i].as_mut_ptr().cast();
+        h.msg_controllen = SPACE as _;
+    }
+    let flags = libc::MSG_CMSG_CLOEXEC
+        | if nonblocking {
+            libc::MSG_DONTWAIT
+        } else {
+            libc::MSG_WAITFORONE
+        };
+    let got = loop {
+        // SAFETY: `hdrs[..n]` point at `n` live buffers of the lengths given
+        // and at control buffers of `SPACE` bytes; all outlive the call.
+        let r = unsafe {
+            libc::recvmmsg(
+                fd.as_raw_fd(),
+                hdrs.as_mut_ptr(),
+                n as libc::c_uint,
+                flags,
+                std::ptr::null_mut(),
+            )
+        };
+        if r >= 0 {
+            break r as usize;
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EAGAIN) => return Ok(vec![Received::WouldBlock]),
+            Some(libc::ECONNRESET) => return Ok(vec![Received::Closed]),
+            _ => return Err(e),
+        }
+    };
+    // Every record's descriptors are owned first, so that none leaks
+    // whatever is done with the records.
+    let mut all_fds: Vec<Vec<OwnedFd>> = hdrs[..got]
+        .iter()
+        .map(|h| take_rights(&h.msg_hdr))
+        .collect();
+    let mut out = Vec::with_capacity(got);
+    for (i, h) in hdrs[..got].iter().enumerate() {
+        let fds = std::mem::take(&mut all_fds[i]);
+        let len = h.msg_len as usize;
+        if len == 0 && fds.is_empty() {
+            out.push(Received::Closed);
+            break;
+        }
+        out.push(Received::Record {
+            len: len.min(bufs[i].len()),
+            fds,
+            truncated: h.msg_hdr.msg_flags & libc::MSG_TRUNC != 0,
+            fds_truncated: h.msg_hdr.msg_flags & libc::MSG_CTRUNC != 0,
+        });
+    }
+    Ok(out)
+}
+
+/// The descriptors of the `SCM_RIGHTS` messages in a received header.
+fn take_rights(h: &libc::msghdr) -> Vec<OwnedFd> {
+    let mut fds = Vec::new();
+    // SAFETY: `h` was filled by `recvmmsg`, so its control buffer holds
+    // `msg_controllen` bytes of well-formed control messages, walked with
+    // the C macros; every descriptor in an `SCM_RIGHTS` message is new and
+    // owned by nobody else.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(h);
+        while !c.is_null() {
+            if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_RIGHTS {
+                let data = libc::CMSG_DATA(c).cast::<libc::c_int>();
+                let count = ((*c).cmsg_len as usize - libc::CMSG_LEN(0) as usize)
+                    / std::mem::size_of::<libc::c_int>();
+                for k in 0..count {
+                    fds.push(OwnedFd::from_raw_fd(data.add(k).read_unaligned()));
+                }
+            }
+            c = libc::CMSG_NXTHDR(h, c);
+        }
+    }
+    fds
+}
+
 /// Waits until `fd` is readable (or hung up); `false` on timeout.
 pub fn wait_readable(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<bool> {
     let ts = rustix::time::Timespec {

@@ -18,18 +18,15 @@ impl Connection {
                 }
                 let call_id = msg.header.call_id;
                 let (result, fds) = self.dispatch(msg);
-                let mut reply = vec![0u8; HEADER_LEN];
-                let fds = match result {
-                    Ok(bytes) => {
-                        reply.push(0);
-                        reply.extend_from_slice(&bytes);
-                        fds
-                    }
+                let (reply, fds) = match result {
+                    // Already laid out as the reply (see `dispatch`).
+                    Ok(reply) => (reply, fds),
                     Err(status) => {
+                        let mut reply = vec![0u8; HEADER_LEN];
                         reply.push(1);
-                        reply = crate::parcel::append(&status, reply)
+                        let reply = crate::parcel::append(&status, reply)
                             .unwrap_or_else(|_| vec![0u8; HEADER_LEN]);
-                        Vec::new()
+                        (reply, Vec::new())
                     }
                 };
                 let mut h = Header::new(Kind::Reply);
@@ -105,7 +102,9 @@ impl Connection {
         }
     }
 
-    /// Runs one transaction; returns the encoded result and its fds.
+    /// Runs one transaction; returns the encoded result and its fds. The
+    /// result comes after room for the reply's header and its status byte
+    /// (0, success), so that it is sent without another copy.
     pub(super) fn dispatch(
         self: &Arc<Self>,
         msg: Incoming,
@@ -173,7 +172,8 @@ impl Connection {
         let payload = &msg.data[desc_len..];
         let (result, fds) = with_dispatch_context(self, msg.fds, || {
             with_caller(&self.peer, || {
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(256);
+                out.resize(HEADER_LEN + 1, 0);
                 catch_unwind(AssertUnwindSafe(|| {
                     binder.transact(h.code, payload, &mut out)
                 }))

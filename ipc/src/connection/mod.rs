@@ -107,6 +107,8 @@ struct State {
     oneway_running: bool,
     oneway_received: u64,
     oneway_done: u64,
+    /// What a pool thread read in one batch and has not run yet, in order.
+    held: VecDeque<Work>,
 }
 
 struct Export {
@@ -157,7 +159,7 @@ enum ReadError {
 }
 
 thread_local! {
-    static RECV_BUF: RefCell<Vec<u8>> = RefCell::new(vec![0u8; FRAGMENT_MAX]);
+    static RECV_BUFS: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
 }
 
 pub(crate) struct Connection {
@@ -232,6 +234,7 @@ impl Connection {
                 oneway_running: false,
                 oneway_received: 0,
                 oneway_done: 0,
+                held: VecDeque::new(),
             }),
             cond: Condvar::new(),
             next_call: AtomicU64::new(1),
@@ -277,7 +280,9 @@ impl Connection {
         code: u32,
         args: &A,
     ) -> Result<(Header, Vec<u8>, Vec<OwnedFd>), Status> {
-        let mut buf = Vec::with_capacity(HEADER_LEN + descriptor.len() + 64);
+        // Room for small arguments without growing (a 64-byte payload with
+        // its length prefix would not fit in 64).
+        let mut buf = Vec::with_capacity(HEADER_LEN + descriptor.len() + 256);
         buf.resize(HEADER_LEN, 0);
         buf.extend_from_slice(descriptor.as_bytes());
         let fds = encode_into(self, args, &mut buf)?;
@@ -364,7 +369,7 @@ impl Connection {
             st.reader = ReaderState::Caller;
             drop(st);
             let read = self.read_message(false);
-            let work = self.finish_read(read, false);
+            let work = self.finish_read(read);
             self.run(work);
         }
     }
@@ -374,69 +379,119 @@ impl Connection {
     /// Called by a pool thread when epoll reports the socket.
     ///
     /// The thread becomes the connection's reader until the connection goes
-    /// quiet: it reads a message, runs what it read (oneways, a two-way
-    /// call) itself and reads again, with the connection out of epoll all
-    /// along, so a busy connection costs one `recvmsg` per message and no
+    /// quiet: it reads what has arrived (several messages with one system
+    /// call, as many as the in-flight and oneway limits leave room for),
+    /// runs it itself (oneways, two-way calls) and reads again, with the
+    /// connection out of epoll all along, so a busy connection costs no
     /// epoll calls. When it has caught up it waits on the socket for a
     /// moment (`linger`) before handing the connection back to epoll, and
     /// only while another pool thread watches epoll for everyone else. If
     /// what it runs takes long, the watchdog hands the connection to epoll
-    /// meanwhile, so the connection's other callers are served.
+    /// meanwhile, and what else it had read to a spare thread, so the
+    /// connection's other callers are served.
     pub(crate) fn on_readable(self: &Arc<Self>) {
-        self.lock().armed = false;
         let mut blocking = self.may_linger();
         let mut served = 0;
+        // After a two-way call its caller waits for the reply, so most
+        // likely one message comes next: reading one saves the kernel a
+        // second, empty, attempt. After a oneway, more may be queued.
+        let mut batch = sys::RECV_BATCH;
+        let mut st = self.lock();
+        st.armed = false;
         loop {
-            {
-                let mut st = self.lock();
-                if st.dead.is_some() {
-                    return;
-                }
-                if st.reader != ReaderState::Idle {
-                    st.rearm_pending = true;
-                    return;
-                }
-                if self.over_limits(&st) {
-                    // Back-pressure: read again once a reply went out or a
-                    // oneway ran (`maybe_rearm`).
-                    st.rearm_deferred = true;
-                    return;
-                }
-                st.reader = ReaderState::Pool;
+            if st.dead.is_some() {
+                return;
             }
-            let read = self.read_message(!blocking);
-            if matches!(read, Err(ReadError::WouldBlock)) {
-                let linger = !blocking && self.may_linger();
-                let mut st = self.lock();
-                st.reader = ReaderState::Idle;
-                if st.waiters > 0 {
-                    self.cond.notify_all();
-                }
-                if linger {
-                    drop(st);
+            if st.reader != ReaderState::Idle {
+                st.rearm_pending = true;
+                return;
+            }
+            let room = self.read_room(&st).min(batch);
+            if room == 0 {
+                // Back-pressure: read again once a reply went out or a
+                // oneway ran (`maybe_rearm`).
+                st.rearm_deferred = true;
+                return;
+            }
+            st.reader = ReaderState::Pool;
+            drop(st);
+            let (msgs, error) = self.read_batch(room, !blocking);
+            st = self.lock();
+            st.reader = ReaderState::Idle;
+            if st.waiters > 0 {
+                self.cond.notify_all();
+            }
+            if msgs.is_empty() && matches!(error, Some(ReadError::WouldBlock)) {
+                if !blocking && self.may_linger() {
                     blocking = true;
                     continue;
                 }
                 self.maybe_rearm(&mut st, true);
                 return;
             }
-            let work = self.finish_read(read, true);
-            let died = matches!(work, Work::Die(_));
-            self.run(work);
-            if died || !self.resume_reading() {
+            served += msgs.len();
+            batch = match msgs.last() {
+                Some(m) if m.header.is_oneway() => sys::RECV_BATCH,
+                _ => 1,
+            };
+            for msg in msgs {
+                let work = self.route(&mut st, msg);
+                if !matches!(work, Work::Nothing) {
+                    st.held.push_back(work);
+                }
+            }
+            let died = match error {
+                Some(ReadError::Closed(reason)) => {
+                    st.held.push_back(Work::Die(reason));
+                    true
+                }
+                _ => false,
+            };
+            st.owner_running = true;
+            if !st.watched {
+                if let Some(rt) = self.runtime.upgrade() {
+                    st.watched = true;
+                    rt.watchdog.watch(self);
+                }
+            }
+            st = self.run_held(st);
+            if died || !std::mem::replace(&mut st.owner_running, false) {
                 return;
             }
-            served += 1;
-            if served % POOL_BATCH == 0 {
+            if served >= POOL_BATCH {
+                served = 0;
                 // Stay only while another thread serves everyone else.
                 blocking = self.may_linger();
                 if !blocking {
-                    let mut st = self.lock();
                     self.maybe_rearm(&mut st, true);
                     return;
                 }
             }
         }
+    }
+
+    /// Runs what a pool thread read and holds, in order, until nothing is
+    /// left; `st` is locked on entry and on return.
+    fn run_held<'a>(self: &'a Arc<Self>, mut st: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        while let Some(work) = st.held.pop_front() {
+            st.run_gen = st.run_gen.wrapping_add(1);
+            drop(st);
+            self.run(work);
+            st = self.lock();
+        }
+        st
+    }
+
+    /// How many messages a pool thread may read now: what the in-flight
+    /// and oneway limits leave room for (each message is at most one of
+    /// either), at most a batch.
+    fn read_room(&self, st: &State) -> usize {
+        let calls = self.limits.max_in_flight.saturating_sub(st.in_flight);
+        let oneways = self
+            .limits
+            .max_oneway_queued
+            .saturating_sub(st.oneways.len());
+        calls.min(oneways).min(sys::RECV_BATCH)
     }
 
     /// Whether a pool thread may wait on this connection's socket: it was
@@ -455,16 +510,8 @@ impl Connection {
             || st.oneways.len() >= self.limits.max_oneway_queued
     }
 
-    /// After the owning pool thread ran what it read: whether it still owns
-    /// the reading, `false` if the watchdog handed the connection to epoll.
-    fn resume_reading(&self) -> bool {
-        std::mem::replace(&mut self.lock().owner_running, false)
-    }
-
-    /// Releases the reader token and routes what was read. A pool thread
-    /// (`pool`) keeps the connection out of epoll while it runs what it
-    /// read, under the watchdog's eye.
-    fn finish_read(self: &Arc<Self>, read: Result<Incoming, ReadError>, pool: bool) -> Work {
+    /// Releases a caller's reader token and routes what it read.
+    fn finish_read(self: &Arc<Self>, read: Result<Incoming, ReadError>) -> Work {
         let mut st = self.lock();
         st.reader = ReaderState::Idle;
         let work = match read {
@@ -475,42 +522,43 @@ impl Connection {
         if st.waiters > 0 {
             self.cond.notify_all();
         }
-        if matches!(work, Work::Die(_)) {
-            return work;
-        }
-        if pool {
-            st.owner_running = true;
-            st.run_gen = st.run_gen.wrapping_add(1);
-            if !st.watched {
-                if let Some(rt) = self.runtime.upgrade() {
-                    st.watched = true;
-                    rt.watchdog.watch(self);
-                }
-            }
-        } else {
+        if !matches!(work, Work::Die(_)) {
             let wanted = st.rearm_pending;
             self.maybe_rearm(&mut st, wanted);
         }
         work
     }
 
-    /// One tick of the watchdog (`seen`: the owner's work generation at the
-    /// previous tick). Hands the connection to epoll if its owner is still
-    /// in the same work; returns the generation to compare with next time,
-    /// or `None` to stop watching a connection that was quiet for a tick.
-    pub(crate) fn watchdog_tick(&self, seen: u64) -> Option<u64> {
+    /// One tick of the watchdog (`seen`: the generation of what the pool
+    /// thread that reads this connection runs, at the previous tick). If it
+    /// is still running the same thing, the connection goes back to epoll
+    /// and what else it read and holds goes to a spare thread. Returns the
+    /// generation to compare with next time, or `None` to stop watching a
+    /// connection that was quiet for a tick.
+    pub(crate) fn watchdog_tick(self: &Arc<Self>, seen: u64) -> Option<u64> {
         let mut st = self.lock();
         if st.dead.is_some() {
             st.watched = false;
             return None;
         }
         if st.run_gen == seen {
-            if !st.owner_running {
+            if !st.owner_running && st.held.is_empty() {
                 st.watched = false;
                 return None;
             }
-            st.owner_running = false;
-            self.maybe_rearm(&mut st, true);
+            if st.owner_running {
+                st.owner_running = false;
+                self.maybe_rearm(&mut st, true);
+            }
+            if !st.held.is_empty() {
+                let conn = self.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("yunhal-ipc-spare".into())
+                    .spawn(move || drop(conn.run_held(conn.lock())));
+                if let Err(e) = spawned {
+                    tracing::error!(connection = self.id, "spare thread not started: {e}");
+                }
+            }
         }
         Some(st.run_gen)
     }

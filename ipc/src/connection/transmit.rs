@@ -140,10 +140,7 @@ impl Connection {
     }
 
     pub(super) fn read_message(&self, nonblocking: bool) -> Result<Incoming, ReadError> {
-        RECV_BUF.with(|b| {
-            let mut buf = b.borrow_mut();
-            self.read_into(&mut buf, nonblocking)
-        })
+        with_recv_bufs(1, |bufs| self.read_into(&mut bufs[0], nonblocking))
     }
 
     /// Reads one whole message. A message whose fragments have not all
@@ -155,61 +152,126 @@ impl Connection {
         buf: &mut [u8],
         nonblocking: bool,
     ) -> Result<Incoming, ReadError> {
-        let protocol = |why: String| ReadError::Closed(TransportError::Protocol(why));
         let io = |e: std::io::Error| ReadError::Closed(TransportError::Io(e.to_string()));
         let mut partial = self.partial.lock().unwrap_or_else(|p| p.into_inner());
         loop {
-            let (len, fds) = match sys::recv_record(self.sock(), buf, nonblocking).map_err(io)? {
-                Received::WouldBlock => return Err(ReadError::WouldBlock),
-                Received::Closed => return Err(ReadError::Closed(TransportError::DeadObject)),
-                Received::Record {
-                    truncated: true, ..
-                } => {
-                    return Err(protocol(format!(
-                        "a frame larger than {FRAGMENT_MAX} bytes"
-                    )));
-                }
-                Received::Record {
-                    fds_truncated: true,
-                    ..
-                } => {
-                    return Err(protocol(format!(
-                        "more than {} file descriptors in one message",
-                        sys::MAX_FDS_HARD
-                    )));
-                }
-                Received::Record { len, fds, .. } => (len, fds),
-            };
-            let (assembly, first_fds) = match partial.take() {
-                Some((mut assembly, first_fds)) => {
-                    if !fds.is_empty() {
-                        return Err(protocol(
-                            "file descriptors in a continuation fragment".into(),
-                        ));
-                    }
-                    assembly.push(&buf[..len]).map_err(ReadError::Closed)?;
-                    (assembly, first_fds)
-                }
-                None => {
-                    let assembly = wire::Assembly::begin(
-                        &buf[..len],
-                        fds.len(),
-                        self.limits.max_message,
-                        self.limits.max_fds,
-                    )
-                    .map_err(ReadError::Closed)?;
-                    (assembly, fds)
-                }
-            };
-            if assembly.is_complete() {
-                let (header, data) = assembly.finish();
-                return Ok(Incoming {
-                    header,
-                    data,
-                    fds: first_fds,
-                });
+            let received = sys::recv_record(self.sock(), buf, nonblocking).map_err(io)?;
+            if let Some(msg) = self.take_record(&mut partial, buf, received)? {
+                return Ok(msg);
             }
-            *partial = Some((assembly, first_fds));
         }
     }
+
+    /// Reads what has arrived, up to `max` records, with one system call
+    /// (waiting for the first unless `nonblocking`), like [`read_into`]
+    /// otherwise. Gives the whole messages read, then the error that ended
+    /// the batch if one did (`WouldBlock` only when nothing was read).
+    ///
+    /// [`read_into`]: Self::read_into
+    pub(super) fn read_batch(
+        &self,
+        max: usize,
+        nonblocking: bool,
+    ) -> (Vec<Incoming>, Option<ReadError>) {
+        let io = |e: std::io::Error| ReadError::Closed(TransportError::Io(e.to_string()));
+        let max = max.clamp(1, sys::RECV_BATCH);
+        with_recv_bufs(max, |bufs| {
+            let mut partial = self.partial.lock().unwrap_or_else(|p| p.into_inner());
+            let mut msgs = Vec::new();
+            loop {
+                let records = match sys::recv_records(self.sock(), &mut bufs[..max], nonblocking) {
+                    Ok(r) => r,
+                    Err(e) => return (msgs, Some(io(e))),
+                };
+                for (buf, received) in bufs.iter().zip(records) {
+                    match self.take_record(&mut partial, buf, received) {
+                        Ok(Some(msg)) => msgs.push(msg),
+                        Ok(None) => {}
+                        Err(ReadError::WouldBlock) if !msgs.is_empty() => return (msgs, None),
+                        Err(e) => return (msgs, Some(e)),
+                    }
+                }
+                if !msgs.is_empty() {
+                    return (msgs, None);
+                }
+                // Only fragments of a message not yet whole: read on.
+            }
+        })
+    }
+
+    /// Puts one received record into the message being assembled; gives
+    /// the message once it is whole.
+    fn take_record(
+        &self,
+        partial: &mut Option<(wire::Assembly, Vec<OwnedFd>)>,
+        buf: &[u8],
+        received: Received,
+    ) -> Result<Option<Incoming>, ReadError> {
+        let protocol = |why: String| ReadError::Closed(TransportError::Protocol(why));
+        let (len, fds) = match received {
+            Received::WouldBlock => return Err(ReadError::WouldBlock),
+            Received::Closed => return Err(ReadError::Closed(TransportError::DeadObject)),
+            Received::Record {
+                truncated: true, ..
+            } => {
+                return Err(protocol(format!(
+                    "a frame larger than {FRAGMENT_MAX} bytes"
+                )));
+            }
+            Received::Record {
+                fds_truncated: true,
+                ..
+            } => {
+                return Err(protocol(format!(
+                    "more than {} file descriptors in one message",
+                    sys::MAX_FDS_HARD
+                )));
+            }
+            Received::Record { len, fds, .. } => (len, fds),
+        };
+        let (assembly, first_fds) = match partial.take() {
+            Some((mut assembly, first_fds)) => {
+                if !fds.is_empty() {
+                    return Err(protocol(
+                        "file descriptors in a continuation fragment".into(),
+                    ));
+                }
+                assembly.push(&buf[..len]).map_err(ReadError::Closed)?;
+                (assembly, first_fds)
+            }
+            None => {
+                let assembly = wire::Assembly::begin(
+                    &buf[..len],
+                    fds.len(),
+                    self.limits.max_message,
+                    self.limits.max_fds,
+                )
+                .map_err(ReadError::Closed)?;
+                (assembly, fds)
+            }
+        };
+        if assembly.is_complete() {
+            let (header, data) = assembly.finish();
+            return Ok(Some(Incoming {
+                header,
+                data,
+                fds: first_fds,
+            }));
+        }
+        *partial = Some((assembly, first_fds));
+        Ok(None)
+    }
+}
+
+/// Runs `f` with this thread's receive buffers, at least `n` of
+/// [`FRAGMENT_MAX`] bytes each (made when first needed; untouched pages
+/// cost no memory).
+fn with_recv_bufs<R>(n: usize, f: impl FnOnce(&mut [Vec<u8>]) -> R) -> R {
+    RECV_BUFS.with(|b| {
+        let mut bufs = b.borrow_mut();
+        while bufs.len() < n {
+            bufs.push(vec![0u8; FRAGMENT_MAX]);
+        }
+        f(&mut bufs)
+    })
 }
