@@ -202,7 +202,7 @@ pub const SIM_SERVICE: &str = "yunhal.sim.ISimControl/default";
 yunhal_ipc::interface! {
     /// Drives the simulated handset's physical world (simulated boards
     /// only; the default policy lets only root and the daemon's user call it).
-    pub trait ISimControl: "yunhal.sim.ISimControl", version 1 {
+    pub trait ISimControl: "yunhal.sim.ISimControl", version 2 {
         /// What the sensors sense now.
         1 => fn state() -> SimState;
         /// Turns the device to `pose` (`face-up`, `face-down`, `portrait`,
@@ -214,8 +214,18 @@ yunhal_ipc::interface! {
         4 => fn set_proximity(cm: f32);
         /// Sets the temperature, °C.
         5 => fn set_temperature(celsius: f32);
+        /// Plays a scenario (the TOML of `simulators/scenarios/`) from now
+        /// on, in place of the one playing; `name` names it in errors.
+        6 => fn play_scenario(name: String, toml: String);
+        /// Stops the scenario playing; returns its name.
+        7 => fn stop_scenario() -> Option<String>;
+        /// Injects a fault on the bus connection of the simulated chip of
+        /// board device `device` (e.g. `accel`).
+        8 => fn bus_fault(device: String, fault: BusFault);
     }
 }
+
+pub use crate::platform::BusFault;
 
 /// The simulated world at one instant, in the device frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

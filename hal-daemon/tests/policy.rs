@@ -57,7 +57,9 @@ fn default_policy_lets_another_user_list_but_not_restart() {
         Err(e) => panic!("{e}"),
     };
     let restart = as_nobody(&["restart", "yunhal.nope.INope/default"]).unwrap();
-    let sim = as_nobody(&["sim", "light", "5"]).unwrap();
+    let sim = as_nobody(&["sim", "sensors", "light", "5"]).unwrap();
+    let inject = as_nobody(&["sim", "sensors", "inject", "light", "5"]).unwrap();
+    let sensors = as_nobody(&["sensors", "list", "--json"]).unwrap();
 
     assert_eq!(json(&list)["services"][0]["state"], "running");
     assert_eq!(restart.status.code(), Some(1));
@@ -71,4 +73,12 @@ fn default_policy_lets_another_user_list_but_not_restart() {
         err.contains("may not call yunhal.sim.ISimControl.set_light"),
         "{err}"
     );
+    assert_eq!(inject.status.code(), Some(1));
+    let err = stderr(&inject);
+    assert!(
+        err.contains("may not call yunhal.sensors.ISensors.inject"),
+        "{err}"
+    );
+    assert!(sensors.status.success(), "{}", stderr(&sensors));
+    assert_eq!(json(&sensors).as_array().unwrap().len(), 6);
 }

@@ -9,8 +9,8 @@ fn light_set_through_yunctl_is_what_the_simulated_world_reports() {
     let dir = TestDir::new();
     let _daemon = Daemon::start(&dir, &[]);
 
-    let set = yunctl(&dir, &["sim", "light", "5"]);
-    let state = json(&yunctl(&dir, &["sim", "state", "--json"]));
+    let set = yunctl(&dir, &["sim", "sensors", "light", "5"]);
+    let state = json(&yunctl(&dir, &["sim", "sensors", "state", "--json"]));
 
     assert!(set.status.success(), "{}", stderr(&set));
     assert_eq!(state["illuminance"], 5.0);
@@ -22,8 +22,8 @@ fn rotating_to_landscape_at_once_puts_gravity_on_x() {
     let dir = TestDir::new();
     let _daemon = Daemon::start(&dir, &[]);
 
-    let rotate = yunctl(&dir, &["sim", "rotate", "landscape"]);
-    let state = json(&yunctl(&dir, &["sim", "state", "--json"]));
+    let rotate = yunctl(&dir, &["sim", "sensors", "rotate", "landscape"]);
+    let state = json(&yunctl(&dir, &["sim", "sensors", "state", "--json"]));
 
     assert!(rotate.status.success(), "{}", stderr(&rotate));
     let x = state["acceleration"][0].as_f64().unwrap();
@@ -38,8 +38,8 @@ fn unknown_pose_and_negative_light_are_refused_with_what_was_wrong() {
     let dir = TestDir::new();
     let _daemon = Daemon::start(&dir, &[]);
 
-    let pose = yunctl(&dir, &["sim", "rotate", "sideways"]);
-    let light = yunctl(&dir, &["sim", "light", "--", "-5"]);
+    let pose = yunctl(&dir, &["sim", "sensors", "rotate", "sideways"]);
+    let light = yunctl(&dir, &["sim", "sensors", "light", "--", "-5"]);
 
     assert!(!pose.status.success());
     assert!(
@@ -53,6 +53,6 @@ fn unknown_pose_and_negative_light_are_refused_with_what_was_wrong() {
         "{}",
         stderr(&light)
     );
-    let state = json(&yunctl(&dir, &["sim", "state", "--json"]));
+    let state = json(&yunctl(&dir, &["sim", "sensors", "state", "--json"]));
     assert_eq!(state["illuminance"], 300.0, "the world is unchanged");
 }

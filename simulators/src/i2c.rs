@@ -62,6 +62,12 @@ impl SimI2cBus {
         self.devices.insert(address, model);
     }
 
+    /// Takes the model at `address` off the bus: transfers to it NACK, as
+    /// to a chip that lost its connection, until it is attached again.
+    pub fn detach(&mut self, address: u8) -> Option<Box<dyn I2cDeviceModel>> {
+        self.devices.remove(&address)
+    }
+
     /// The model at `address`.
     pub fn device_mut(&mut self, address: u8) -> Option<&mut (dyn I2cDeviceModel + 'static)> {
         self.devices.get_mut(&address).map(|b| b.as_mut())

@@ -56,7 +56,7 @@ const TYPES: [SensorType; 7] = [
     SensorType::Pressure,
 ];
 
-fn service(global: &Global) -> anyhow::Result<Strong<dyn ISensors>> {
+pub fn service(global: &Global) -> anyhow::Result<Strong<dyn ISensors>> {
     let sm = global.connect()?;
     sm.get_service::<dyn ISensors>(SENSORS_SERVICE)
         .with_context(|| format!("cannot reach {SENSORS_SERVICE} (does the board have sensors?)"))
@@ -130,7 +130,7 @@ fn unit(t: SensorType) -> &'static str {
 }
 
 /// The sensor `name` names: a handle, or the first sensor of a type.
-fn find(list: &[SensorInfo], name: &str) -> anyhow::Result<SensorInfo> {
+pub fn find(list: &[SensorInfo], name: &str) -> anyhow::Result<SensorInfo> {
     let found = match name.parse::<u32>() {
         Ok(handle) => list.iter().find(|s| s.handle.0 == handle),
         Err(_) => {

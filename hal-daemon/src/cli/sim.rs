@@ -1,35 +1,105 @@
-//! `yunctl sim ...`: drives the simulated handset's world through
-//! `yunhal.sim.ISimControl/default`.
+//! `yunctl sim ...`: drives the simulated handset through
+//! `yunhal.sim.ISimControl/default` (and injects sensor events through
+//! `ISensors`).
 
 use crate::output::{print_json, Table};
 use crate::Global;
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
-use yunhal_daemon::api::{ISimControl, SimState, SIM_SERVICE};
+use yunhal::sensors::{SensorEvent, SensorType, SensorValue};
+use yunhal::time::Nanos;
+use yunhal::units::{
+    Celsius, Centimeters, HectoPascal, Lux, MetersPerSecondSquared, MicroTesla, RadiansPerSecond,
+};
+use yunhal_daemon::api::{BusFault, ISimControl, SimState, SIM_SERVICE};
 use yunhal_ipc::Strong;
 
-/// The simulated world (simulated boards only).
+/// The simulated handset (simulated boards only).
 #[derive(Debug, Subcommand)]
 #[command(
-    after_help = "Examples:\n  yunctl sim state\n  yunctl sim rotate landscape --over-ms 500\n  yunctl sim light 5\n  yunctl sim proximity 0.5"
+    after_help = "Examples:\n  yunctl sim sensors state\n  yunctl sim sensors rotate landscape --over-ms 500"
 )]
 pub enum SimCommand {
+    /// The world the simulated sensor chips sense, and their buses.
+    #[command(subcommand)]
+    Sensors(SimSensorsCommand),
+}
+
+/// The world the simulated sensor chips sense, and their buses.
+#[derive(Debug, Subcommand)]
+#[command(
+    after_help = "Examples:\n  yunctl sim sensors state\n  yunctl sim sensors rotate landscape --over-ms 500\n  yunctl sim sensors light 5\n  yunctl sim sensors scenario walk\n  yunctl sim sensors fault accel --disconnect"
+)]
+pub enum SimSensorsCommand {
     /// What the simulated sensors sense now.
-    #[command(after_help = "Example:\n  yunctl sim state --json")]
+    #[command(after_help = "Example:\n  yunctl sim sensors state --json")]
     State,
     /// Turns the device to a pose.
-    #[command(after_help = "Example:\n  yunctl sim rotate landscape --over-ms 500")]
+    #[command(after_help = "Example:\n  yunctl sim sensors rotate landscape --over-ms 500")]
     Rotate(RotateArgs),
     /// Sets the illuminance at the light sensor, lux.
-    #[command(after_help = "Example:\n  yunctl sim light 5")]
+    #[command(after_help = "Example:\n  yunctl sim sensors light 5")]
     Light { lux: f32 },
     /// Sets the distance to the nearest object above the proximity sensor, cm.
-    #[command(after_help = "Example:\n  yunctl sim proximity 0.5")]
+    #[command(after_help = "Example:\n  yunctl sim sensors proximity 0.5")]
     Proximity { cm: f32 },
     /// Sets the temperature, °C.
-    #[command(after_help = "Example:\n  yunctl sim temperature 35")]
+    #[command(after_help = "Example:\n  yunctl sim sensors temperature 35")]
     Temperature { celsius: f32 },
+    /// Plays a scenario: a shipped one by name (pocket,
+    /// rotate-to-landscape, walk) or a TOML file; its times count from now.
+    #[command(
+        after_help = "Examples:\n  yunctl sim sensors scenario walk\n  yunctl sim sensors scenario my-scenario.toml"
+    )]
+    Scenario { scenario: String },
+    /// Stops the scenario playing (the world stays where it is).
+    #[command(after_help = "Example:\n  yunctl sim sensors stop-scenario")]
+    StopScenario,
+    /// Breaks or mends a simulated chip's bus connection.
+    #[command(
+        after_help = "Examples:\n  yunctl sim sensors fault accel --nacks 1\n  yunctl sim sensors fault accel --disconnect\n  yunctl sim sensors fault accel --reconnect"
+    )]
+    Fault(FaultArgs),
+    /// Delivers a made-up event to the clients of a sensor, as if the
+    /// hardware had produced it.
+    #[command(
+        after_help = "Examples:\n  yunctl sim sensors inject light 42\n  yunctl sim sensors inject accelerometer 0 9.81 0"
+    )]
+    Inject(InjectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FaultArgs {
+    /// The board's name of the device, e.g. `accel`.
+    pub device: String,
+    #[command(flatten)]
+    pub fault: FaultKind,
+}
+
+/// One of the faults.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct FaultKind {
+    /// The next N transfers on its bus NACK.
+    #[arg(long)]
+    pub nacks: Option<u32>,
+    /// The chip stops answering.
+    #[arg(long)]
+    pub disconnect: bool,
+    /// The chip answers again.
+    #[arg(long)]
+    pub reconnect: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InjectArgs {
+    /// The sensor: a type (as `yunctl sensors list` prints it) or a handle.
+    pub sensor: String,
+    /// The values, in the type's unit (three for motion sensors; for
+    /// proximity the distance in cm, near when below 1 cm).
+    #[arg(allow_negative_numbers = true, required = true)]
+    pub values: Vec<f32>,
 }
 
 #[derive(Debug, Args)]
@@ -47,31 +117,143 @@ fn sim(global: &Global) -> anyhow::Result<Strong<dyn ISimControl>> {
         .with_context(|| format!("cannot reach {SIM_SERVICE} (is the board simulated?)"))
 }
 
+/// The scenarios of `simulators/scenarios/`, built in.
+const SHIPPED_SCENARIOS: [(&str, &str); 3] = [
+    (
+        "pocket",
+        include_str!("../../../simulators/scenarios/pocket.toml"),
+    ),
+    (
+        "rotate-to-landscape",
+        include_str!("../../../simulators/scenarios/rotate-to-landscape.toml"),
+    ),
+    (
+        "walk",
+        include_str!("../../../simulators/scenarios/walk.toml"),
+    ),
+];
+
 pub fn run(global: &Global, command: &SimCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        SimCommand::Sensors(command) => run_sensors(global, command),
+    }
+}
+
+fn run_sensors(global: &Global, command: &SimSensorsCommand) -> anyhow::Result<ExitCode> {
+    if let SimSensorsCommand::Inject(args) = command {
+        return inject(global, args);
+    }
     let sim = sim(global)?;
     let done = match command {
-        SimCommand::State => {
+        SimSensorsCommand::State => {
             print_state(global, &sim.state().context("sim state")?);
             return Ok(ExitCode::SUCCESS);
         }
-        SimCommand::Rotate(args) => {
+        SimSensorsCommand::Rotate(args) => {
             sim.rotate(args.pose.clone(), args.over_ms)
                 .context("sim rotate")?;
             serde_json::json!({ "rotate": args.pose, "over_ms": args.over_ms })
         }
-        SimCommand::Light { lux } => {
+        SimSensorsCommand::Light { lux } => {
             sim.set_light(*lux).context("sim light")?;
             serde_json::json!({ "light_lux": lux })
         }
-        SimCommand::Proximity { cm } => {
+        SimSensorsCommand::Proximity { cm } => {
             sim.set_proximity(*cm).context("sim proximity")?;
             serde_json::json!({ "proximity_cm": cm })
         }
-        SimCommand::Temperature { celsius } => {
+        SimSensorsCommand::Temperature { celsius } => {
             sim.set_temperature(*celsius).context("sim temperature")?;
             serde_json::json!({ "temperature_c": celsius })
         }
+        SimSensorsCommand::Scenario { scenario } => {
+            let (name, text) = match SHIPPED_SCENARIOS.iter().find(|(n, _)| n == scenario) {
+                Some((name, text)) => (name.to_string(), text.to_string()),
+                None => {
+                    let text = std::fs::read_to_string(scenario).with_context(|| {
+                        let names: Vec<&str> = SHIPPED_SCENARIOS.iter().map(|(n, _)| *n).collect();
+                        format!(
+                            "scenario {scenario:?}: not a shipped one ({}) and not a readable file",
+                            names.join(", ")
+                        )
+                    })?;
+                    (scenario.clone(), text)
+                }
+            };
+            sim.play_scenario(name.clone(), text)
+                .context("sim scenario")?;
+            serde_json::json!({ "scenario": name })
+        }
+        SimSensorsCommand::StopScenario => {
+            let stopped = sim.stop_scenario().context("sim stop-scenario")?;
+            serde_json::json!({ "stopped": stopped })
+        }
+        SimSensorsCommand::Fault(args) => {
+            let kind = &args.fault;
+            let fault = match (kind.nacks, kind.disconnect, kind.reconnect) {
+                (Some(n), _, _) => BusFault::Nacks(n),
+                (None, true, _) => BusFault::Disconnect,
+                _ => BusFault::Reconnect,
+            };
+            sim.bus_fault(args.device.clone(), fault)
+                .context("sim fault")?;
+            serde_json::json!({ "device": args.device, "fault": format!("{fault:?}") })
+        }
+        SimSensorsCommand::Inject(_) => unreachable!("handled above"),
     };
+    if global.json {
+        print_json(&done);
+    } else {
+        println!("done: {done}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn inject(global: &Global, args: &InjectArgs) -> anyhow::Result<ExitCode> {
+    let sensors = crate::sensors::service(global)?;
+    let list = sensors.get_sensor_list().context("get_sensor_list")?;
+    let sensor = crate::sensors::find(&list, &args.sensor)?;
+    let v = &args.values;
+    let three = |what: &str| -> anyhow::Result<[f32; 3]> {
+        <[f32; 3]>::try_from(v.as_slice())
+            .map_err(|_| anyhow::anyhow!("{what} takes three values (x y z), got {}", v.len()))
+    };
+    let one = |what: &str| -> anyhow::Result<f32> {
+        match v.as_slice() {
+            [x] => Ok(*x),
+            _ => Err(anyhow::anyhow!("{what} takes one value, got {}", v.len())),
+        }
+    };
+    let value = match sensor.sensor_type {
+        SensorType::Accelerometer => {
+            SensorValue::Acceleration(three("acceleration")?.map(MetersPerSecondSquared))
+        }
+        SensorType::Gyroscope => {
+            SensorValue::AngularVelocity(three("angular velocity")?.map(RadiansPerSecond))
+        }
+        SensorType::MagneticField => {
+            SensorValue::MagneticField(three("magnetic field")?.map(MicroTesla))
+        }
+        SensorType::Light => SensorValue::Light(Lux(one("light")?)),
+        SensorType::Proximity => {
+            let cm = one("proximity")?;
+            SensorValue::Proximity {
+                distance: Centimeters(cm),
+                near: cm < 1.0,
+            }
+        }
+        SensorType::Temperature => SensorValue::Temperature(Celsius(one("temperature")?)),
+        SensorType::Pressure => SensorValue::Pressure(HectoPascal(one("pressure")?)),
+        other => bail!("injecting into {} sensors is not supported", other.as_str()),
+    };
+    sensors
+        .inject(SensorEvent {
+            handle: sensor.handle,
+            timestamp: Nanos(0),
+            value,
+        })
+        .context("inject")?;
+    let done = serde_json::json!({ "injected": sensor.name, "values": v });
     if global.json {
         print_json(&done);
     } else {

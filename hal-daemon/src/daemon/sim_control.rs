@@ -3,10 +3,11 @@
 
 use std::sync::{Arc, MutexGuard};
 use yunhal::time::Nanos;
-use yunhal_daemon::api::{ISimControl, SimState, SIM_SERVICE};
+use yunhal_daemon::api::{BusFault, ISimControl, SimState, SIM_SERVICE};
 use yunhal_daemon::platform::SimulatedWorld;
 use yunhal_daemon::supervisor::{HalService, ServiceContext, ServiceError};
 use yunhal_ipc::{Interface, Status, Strong};
+use yunhal_sim::scenario::Scenario;
 use yunhal_sim::world::{Pose, World};
 
 /// The simulator-control service as the supervisor runs it.
@@ -51,8 +52,8 @@ impl SimControl {
     /// The world, with simulated time brought to now first, so that a
     /// change starts now and not at the last time a sensor was read.
     fn world(&self) -> (MutexGuard<'_, World>, Nanos) {
-        let guard = self.0.lock_world();
-        let now = self.0.advance_to_now();
+        let mut guard = self.0.lock_world();
+        let now = self.0.update(&mut guard);
         (guard, now)
     }
 
@@ -117,5 +118,25 @@ impl ISimControl for SimControl {
         let celsius = finite("temperature °C", celsius, -40.0, 125.0)?;
         self.world().0.set_temperature(celsius);
         Ok(())
+    }
+
+    fn play_scenario(&self, name: String, toml: String) -> Result<(), Status> {
+        // Every error, each with its line, as `yunctl board check` gives them.
+        let scenario = Scenario::parse(&name, &toml)
+            .map_err(|errors| Status::illegal_argument(format!("play_scenario: {errors}")))?;
+        tracing::info!(scenario = %name, "playing");
+        self.0.play(scenario);
+        Ok(())
+    }
+
+    fn stop_scenario(&self) -> Result<Option<String>, Status> {
+        Ok(self.0.stop_scenario())
+    }
+
+    fn bus_fault(&self, device: String, fault: BusFault) -> Result<(), Status> {
+        tracing::info!(%device, ?fault, "simulated bus fault");
+        self.0
+            .bus_fault(&device, fault)
+            .map_err(|e| Status::illegal_argument(format!("bus_fault: {e}")))
     }
 }

@@ -9,7 +9,7 @@
 mod linux_i2c;
 mod simulated;
 
-pub use simulated::{SimulatedI2c, SimulatedWorld};
+pub use simulated::{BusFault, SimulatedI2c, SimulatedWorld, SimulationError};
 
 use embedded_hal::i2c::{self, ErrorKind, Operation, SevenBitAddress};
 use std::collections::BTreeMap;
@@ -123,6 +123,7 @@ impl DaemonPlatform {
                 .entry(bus.name.clone())
                 .or_insert_with(|| SharedI2cBus::new(SimI2cBus::new()));
             shared.lock().attach(address, model());
+            world.add_chip(&request.device.name, shared.clone(), address);
             let i2c = SimulatedI2c::new(shared.clone(), world);
             return Ok((DaemonI2c::Simulated(i2c), address));
         }
