@@ -72,7 +72,7 @@ pub use deliver::SmsDeliver;
 pub use error::{DecodeError, EncodeError};
 pub use hex::{from_hex, to_hex};
 pub use reassembly::{MessageKey, Reassembler};
-pub use split::{encode_text, split_text, ConcatReference, TextSplit};
+pub use split::{encode_binary, encode_text, split_text, ConcatReference, TextSplit};
 pub use status_report::{Status, StatusCategory, StatusReport};
 pub use submit::SmsSubmit;
 pub use time::{Timestamp, ValidityPeriod};

@@ -107,23 +107,48 @@ pub fn encode_text(
     reference: ConcatReference,
 ) -> Result<Vec<SmsSubmit>, EncodeError> {
     let split = split_text(text, reference);
-    let total = u8::try_from(split.parts.len())
-        .map_err(|_| EncodeError::TooManyParts(split.parts.len()))?;
-    let data_coding = template.data_coding.with_alphabet(split.alphabet);
-    let parts = split
-        .parts
-        .into_iter()
-        .zip(1..=total)
-        .map(|(part, sequence)| {
-            let header = (total > 1)
-                .then(|| UserDataHeader::concatenated(reference.concatenation(total, sequence)));
-            let mut submit = template.clone();
-            submit.data_coding = data_coding;
-            submit.user_data = UserData {
-                header,
-                body: Body::Text(part),
-            };
-            submit
-        });
+    let bodies = split.parts.into_iter().map(Body::Text).collect();
+    build_parts(template, split.alphabet, bodies, reference)
+}
+
+/// One SMS-SUBMIT of 8-bit data per part of `data`: up to 140 octets in one
+/// part, else 134 per part (133 with a 16-bit reference). Otherwise as
+/// [`encode_text`].
+pub fn encode_binary(
+    template: &SmsSubmit,
+    data: &[u8],
+    reference: ConcatReference,
+) -> Result<Vec<SmsSubmit>, EncodeError> {
+    let part_len = if data.len() <= MAX_OCTETS {
+        MAX_OCTETS
+    } else {
+        MAX_OCTETS - reference.header_len()
+    };
+    let mut bodies: Vec<Body> = data
+        .chunks(part_len)
+        .map(|c| Body::Binary(c.to_vec()))
+        .collect();
+    if bodies.is_empty() {
+        bodies.push(Body::Binary(Vec::new()));
+    }
+    build_parts(template, Alphabet::Data8, bodies, reference)
+}
+
+fn build_parts(
+    template: &SmsSubmit,
+    alphabet: Alphabet,
+    bodies: Vec<Body>,
+    reference: ConcatReference,
+) -> Result<Vec<SmsSubmit>, EncodeError> {
+    let total = u8::try_from(bodies.len()).map_err(|_| EncodeError::TooManyParts(bodies.len()))?;
+    let data_coding = template.data_coding.with_alphabet(alphabet);
+    let parts = bodies.into_iter().zip(1..=total).map(|(body, sequence)| {
+        let header = (total > 1)
+            .then(|| UserDataHeader::concatenated(reference.concatenation(total, sequence)));
+        let mut submit = template.clone();
+        submit.data_coding = data_coding;
+        submit.user_data = UserData { header, body };
+        submit
+    });
     Ok(parts.collect())
 }

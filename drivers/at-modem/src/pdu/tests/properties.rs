@@ -54,6 +54,19 @@ proptest! {
     }
 
     #[test]
+    fn binary_survives_encode_split_decode_reassemble(data in proptest::collection::vec(any::<u8>(), 0..700)) {
+        let template = submit_template("+4915112345678", None);
+        let parts = encode_binary(&template, &data, ConcatReference::Sixteen(513)).unwrap();
+        let mut reassembler = Reassembler::new(1);
+        let mut whole = None;
+        for part in &parts {
+            let decoded = SmsSubmit::decode(&part.encode().unwrap()).unwrap();
+            whole = reassembler.push(&decoded.destination, &decoded.user_data);
+        }
+        prop_assert_eq!(whole, Some(Body::Binary(data)));
+    }
+
+    #[test]
     fn parts_respect_the_limits(text in "\\PC{0,400}") {
         let split = split_text(&text, ConcatReference::Eight(0));
         let costs: Vec<usize> = split.parts.iter().map(|part| match split.alphabet {

@@ -104,6 +104,27 @@ fn emoji_at_the_boundary_is_not_split_into_surrogates() {
 }
 
 #[test]
+fn binary_of_140_octets_is_one_part_and_141_is_134_plus_7() {
+    let template = submit_template("+15555551234", None);
+    let one = encode_binary(&template, &[0xAB; 140], ConcatReference::Eight(1)).unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].data_coding.alphabet(), Alphabet::Data8);
+    assert_eq!(one[0].user_data, UserData::binary(&[0xAB; 140]));
+
+    let two = encode_binary(&template, &[0xAB; 141], ConcatReference::Eight(1)).unwrap();
+    let lengths: Vec<usize> = two
+        .iter()
+        .map(|part| match &part.user_data.body {
+            Body::Binary(data) => data.len(),
+            Body::Text(_) => 0,
+        })
+        .collect();
+    assert_eq!(lengths, [134, 7]);
+    // 13 octets before the user data, then a full 140.
+    assert_eq!(two[0].encode().unwrap().len(), 13 + 140);
+}
+
+#[test]
 fn split_keeps_class_and_picks_the_alphabet() {
     let mut template = submit_template("+15555551234", None);
     template.data_coding = DataCoding::new(Alphabet::Gsm7, Some(MessageClass::Class0));
