@@ -145,9 +145,9 @@ macro_rules! __interface_ret {
 #[macro_export]
 macro_rules! __interface_call {
     (fn, $handle:expr, $descriptor:expr, $version:expr, $code:expr, $args:expr) => {
-        $handle.call($descriptor, $version, $code, &$args)
+        $crate::__private::call_args($handle, $descriptor, $version, $code, $args)
     };
     (oneway, $handle:expr, $descriptor:expr, $version:expr, $code:expr, $args:expr) => {
-        $handle.call_oneway($descriptor, $version, $code, &$args)
+        $crate::__private::call_oneway_args($handle, $descriptor, $version, $code, $args)
     };
 }

@@ -169,7 +169,7 @@ impl Handle {
     ) -> Result<R, Status> {
         self.inner
             .conn
-            .call(self.inner.id, descriptor, version, code, args)
+            .call(self.inner.id, descriptor, (version, code), args, false)
     }
 
     /// A oneway call: sends `args` and returns once they are sent.
@@ -182,7 +182,7 @@ impl Handle {
     ) -> Result<(), Status> {
         self.inner
             .conn
-            .call_oneway(self.inner.id, descriptor, version, code, args)
+            .call_oneway(self.inner.id, descriptor, (version, code), args, false)
     }
 }
 
@@ -372,6 +372,36 @@ impl<'de, I: ?Sized + Interface> Deserialize<'de> for Strong<I> {
 pub mod private {
     //! Used by the code `interface!` generates.
     use super::*;
+
+    /// A proxy's two-way call. The proxy hands over its arguments by value
+    /// and they stay here until the call returns, so descriptors in them
+    /// are sent as they are, without a duplicate each.
+    pub fn call_args<A: Serialize, R: DeserializeOwned>(
+        handle: &Handle,
+        descriptor: &str,
+        version: u32,
+        code: u32,
+        args: A,
+    ) -> Result<R, Status> {
+        let inner = &handle.inner;
+        inner
+            .conn
+            .call(inner.id, descriptor, (version, code), &args, true)
+    }
+
+    /// A proxy's oneway call, as [`call_args`].
+    pub fn call_oneway_args<A: Serialize>(
+        handle: &Handle,
+        descriptor: &str,
+        version: u32,
+        code: u32,
+        args: A,
+    ) -> Result<(), Status> {
+        let inner = &handle.inner;
+        inner
+            .conn
+            .call_oneway(inner.id, descriptor, (version, code), &args, true)
+    }
 
     pub fn decode_args<T: DeserializeOwned>(data: &[u8]) -> Result<T, Status> {
         // The connection and descriptors are already in the decode context.

@@ -9,7 +9,7 @@
 
 use crate::connection::Connection;
 use crate::status::{ExceptionCode, Status, TransportError};
-use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::cell::RefCell;
@@ -21,8 +21,66 @@ pub(crate) struct EncodeContext {
     /// value is dropped by the stub before its reply is sent, so the message
     /// must own what it carries.
     pub fds: Vec<OwnedFd>,
+    /// `Some` when the values being encoded are the arguments of a call
+    /// that owns them until its message is sent (see [`OutFds::Borrowed`]):
+    /// their descriptors are then sent as they are, not duplicated.
+    pub borrowed: Option<Vec<RawFd>>,
     /// Set when a descriptor could not be duplicated.
     pub error: Option<String>,
+}
+
+/// The descriptors an outgoing message carries.
+pub(crate) enum OutFds {
+    /// The message's own descriptors.
+    Owned(Vec<OwnedFd>),
+    /// Descriptors of call arguments that the calling thread owns, by
+    /// value, until the call returns (`private::call_args`); `send` makes
+    /// its own duplicates before it queues such a message for later.
+    Borrowed(Vec<RawFd>),
+}
+
+impl OutFds {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            OutFds::Owned(fds) => fds.len(),
+            OutFds::Borrowed(fds) => fds.len(),
+        }
+    }
+
+    pub(crate) fn as_fds(&self) -> Vec<BorrowedFd<'_>> {
+        match self {
+            OutFds::Owned(fds) => fds.iter().map(|f| f.as_fd()).collect(),
+            OutFds::Borrowed(fds) => fds
+                .iter()
+                // SAFETY: the arguments these come from are owned by the
+                // thread sending this message and outlive the send (see
+                // `Borrowed`); a message that outlives the call is made
+                // `Owned` first.
+                .map(|&fd| unsafe { BorrowedFd::borrow_raw(fd) })
+                .collect(),
+        }
+    }
+
+    /// The same descriptors, owned by the message (duplicated if borrowed).
+    pub(crate) fn into_owned(self) -> std::io::Result<OutFds> {
+        match self {
+            OutFds::Owned(_) => Ok(self),
+            OutFds::Borrowed(_) => {
+                let owned = self
+                    .as_fds()
+                    .into_iter()
+                    .map(|fd| fd.try_clone_to_owned())
+                    .collect::<std::io::Result<Vec<_>>>()?;
+                Ok(OutFds::Owned(owned))
+            }
+        }
+    }
+}
+
+impl From<Vec<OwnedFd>> for OutFds {
+    fn from(fds: Vec<OwnedFd>) -> OutFds {
+        OutFds::Owned(fds)
+    }
 }
 
 pub(crate) struct DecodeContext {
@@ -66,23 +124,34 @@ pub(crate) fn append<T: Serialize + ?Sized>(value: &T, out: Vec<u8>) -> postcard
     postcard::serialize_with_flavor(value, AppendVec(out))
 }
 
-/// Encodes `value` after `out`'s current contents, collecting descriptors.
+/// Encodes `value` after `out`'s current contents, collecting descriptors
+/// (`borrow`: as they are, see [`OutFds::Borrowed`]).
 pub(crate) fn encode_into<T: Serialize + ?Sized>(
     conn: &Arc<Connection>,
     value: &T,
     out: &mut Vec<u8>,
-) -> Result<Vec<OwnedFd>, Status> {
+    borrow: bool,
+) -> Result<OutFds, Status> {
     let previous = ENCODING.with(|c| {
         c.borrow_mut().replace(EncodeContext {
             conn: conn.clone(),
             fds: Vec::new(),
+            borrowed: borrow.then(Vec::new),
             error: None,
         })
     });
     let taken = std::mem::take(out);
     let result = append(value, taken);
     let ctx = ENCODING.with(|c| std::mem::replace(&mut *c.borrow_mut(), previous));
-    let (fds, error) = ctx.map(|c| (c.fds, c.error)).unwrap_or_default();
+    let (fds, error) = match ctx {
+        Some(EncodeContext {
+            borrowed: Some(borrowed),
+            error,
+            ..
+        }) => (OutFds::Borrowed(borrowed), error),
+        Some(c) => (OutFds::Owned(c.fds), c.error),
+        None => (OutFds::Owned(Vec::new()), None),
+    };
     match result {
         Ok(v) => {
             *out = v;
@@ -109,6 +178,7 @@ pub(crate) fn with_dispatch_context<R>(
         c.borrow_mut().replace(EncodeContext {
             conn: conn.clone(),
             fds: Vec::new(),
+            borrowed: None,
             error: None,
         })
     });
@@ -193,18 +263,24 @@ impl From<OwnedFd> for Fd {
 
 impl Serialize for Fd {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let index = with_encode(|ctx| match self.0.try_clone() {
-            Ok(dup) => {
-                ctx.fds.push(dup);
-                Ok(ctx.fds.len() - 1)
+        let index = with_encode(|ctx| {
+            if let Some(borrowed) = &mut ctx.borrowed {
+                borrowed.push(self.0.as_raw_fd());
+                return Ok(borrowed.len() - 1);
             }
-            Err(e) => {
-                let why = format!(
-                    "file descriptor {} could not be duplicated: {e}",
-                    self.0.as_raw_fd()
-                );
-                ctx.error = Some(why.clone());
-                Err(why)
+            match self.0.try_clone() {
+                Ok(dup) => {
+                    ctx.fds.push(dup);
+                    Ok(ctx.fds.len() - 1)
+                }
+                Err(e) => {
+                    let why = format!(
+                        "file descriptor {} could not be duplicated: {e}",
+                        self.0.as_raw_fd()
+                    );
+                    ctx.error = Some(why.clone());
+                    Err(why)
+                }
             }
         })
         .unwrap_or_else(|| Err("a file descriptor can only be sent in an IPC call".into()))

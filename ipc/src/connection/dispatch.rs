@@ -32,7 +32,7 @@ impl Connection {
                 let mut h = Header::new(Kind::Reply);
                 h.call_id = call_id;
                 h.payload_len = (reply.len() - HEADER_LEN) as u32;
-                match self.send(h, reply, fds, true) {
+                match self.send(h, reply, fds.into(), true) {
                     Ok(()) => {}
                     // A result over the limits still gets an answer: the error.
                     Err(e @ Status::Transport(TransportError::TooLarge { .. })) => {
@@ -41,7 +41,7 @@ impl Connection {
                         let reply = crate::parcel::append(&e, reply)
                             .unwrap_or_else(|_| vec![0u8; HEADER_LEN]);
                         h.payload_len = (reply.len() - HEADER_LEN) as u32;
-                        if let Err(e) = self.send(h, reply, Vec::new(), true) {
+                        if let Err(e) = self.send(h, reply, Vec::new().into(), true) {
                             tracing::debug!(connection = self.id, "error reply not sent: {e}");
                         }
                     }

@@ -13,7 +13,7 @@
 //! before it on the same connection.
 
 use crate::object::{with_caller, Binder, DeathRecipient, Handle, HandleInner, PeerInfo};
-use crate::parcel::{self, decode_exact, encode_into, with_dispatch_context};
+use crate::parcel::{self, decode_exact, encode_into, with_dispatch_context, OutFds};
 use crate::runtime::RuntimeInner;
 use crate::status::{ExceptionCode, Status, TransportError};
 use crate::sys::{self, Received};
@@ -140,7 +140,7 @@ struct Outbox {
 struct Outgoing {
     header: Header,
     buf: Vec<u8>,
-    fds: Vec<OwnedFd>,
+    fds: OutFds,
     /// A reply: it stops counting as in flight once sent.
     reply: bool,
 }
@@ -279,13 +279,14 @@ impl Connection {
         version: u32,
         code: u32,
         args: &A,
-    ) -> Result<(Header, Vec<u8>, Vec<OwnedFd>), Status> {
+        borrow_fds: bool,
+    ) -> Result<(Header, Vec<u8>, OutFds), Status> {
         // Room for small arguments without growing (a 64-byte payload with
         // its length prefix would not fit in 64).
         let mut buf = Vec::with_capacity(HEADER_LEN + descriptor.len() + 256);
         buf.resize(HEADER_LEN, 0);
         buf.extend_from_slice(descriptor.as_bytes());
-        let fds = encode_into(self, args, &mut buf)?;
+        let fds = encode_into(self, args, &mut buf, borrow_fds)?;
         let mut h = Header::new(Kind::Transaction);
         h.object = object;
         h.code = code;
@@ -297,15 +298,19 @@ impl Connection {
         Ok((h, buf, fds))
     }
 
+    /// A two-way call. `borrow_fds`: the descriptors in `args` are sent as
+    /// they are, not duplicated; only for arguments that the calling
+    /// thread owns, by value, for the whole call (`OutFds::Borrowed`).
     pub(crate) fn call<A: Serialize + ?Sized, R: DeserializeOwned>(
         self: &Arc<Self>,
         object: u64,
         descriptor: &str,
-        version: u32,
-        code: u32,
+        (version, code): (u32, u32),
         args: &A,
+        borrow_fds: bool,
     ) -> Result<R, Status> {
-        let (mut h, buf, fds) = self.encode_transaction(object, descriptor, version, code, args)?;
+        let (mut h, buf, fds) =
+            self.encode_transaction(object, descriptor, version, code, args, borrow_fds)?;
         let call_id = self.next_call.fetch_add(1, Ordering::Relaxed);
         h.call_id = call_id;
         if crate::object::caller().is_some_and(|c| Arc::ptr_eq(&c, &self.peer)) {
@@ -326,18 +331,20 @@ impl Connection {
         decode_reply(self, reply)
     }
 
+    /// A oneway call; `borrow_fds` as for [`call`](Self::call).
     pub(crate) fn call_oneway<A: Serialize + ?Sized>(
         self: &Arc<Self>,
         object: u64,
         descriptor: &str,
-        version: u32,
-        code: u32,
+        (version, code): (u32, u32),
         args: &A,
+        borrow_fds: bool,
     ) -> Result<(), Status> {
         if let Some(reason) = &self.lock().dead {
             return Err(reason.clone().into());
         }
-        let (mut h, buf, fds) = self.encode_transaction(object, descriptor, version, code, args)?;
+        let (mut h, buf, fds) =
+            self.encode_transaction(object, descriptor, version, code, args, borrow_fds)?;
         h.flags |= FLAG_ONEWAY;
         self.send(h, buf, fds, false)
     }

@@ -15,7 +15,7 @@ impl Connection {
         &self,
         mut h: Header,
         buf: Vec<u8>,
-        fds: Vec<OwnedFd>,
+        fds: OutFds,
         reply: bool,
     ) -> Result<(), Status> {
         let payload = buf.len() - HEADER_LEN - h.descriptor_len as usize;
@@ -36,7 +36,7 @@ impl Connection {
             .into());
         }
         h.fd_count = fds.len() as u8;
-        let message = Outgoing {
+        let mut message = Outgoing {
             header: h,
             buf,
             fds,
@@ -45,6 +45,10 @@ impl Connection {
         {
             let mut outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
             if outbox.flushing {
+                // Sent after this returns: it must own its descriptors.
+                message.fds = message.fds.into_owned().map_err(|e| {
+                    TransportError::Io(format!("file descriptor not duplicated: {e}"))
+                })?;
                 outbox.queue.push_back(message);
                 return Ok(());
             }
@@ -70,7 +74,7 @@ impl Connection {
     }
 
     pub(super) fn send_now(&self, mut m: Outgoing) -> Result<(), Status> {
-        let borrowed: Vec<BorrowedFd<'_>> = m.fds.iter().map(|f| f.as_fd()).collect();
+        let borrowed = m.fds.as_fds();
         let buf = &mut m.buf;
         let h = &mut m.header;
         let result = if buf.len() <= FRAGMENT_MAX {
@@ -136,7 +140,7 @@ impl Connection {
         h.object = object;
         h.code = code;
         h.payload_len = payload.len() as u32;
-        self.send(h, buf, Vec::new(), false)
+        self.send(h, buf, Vec::new().into(), false)
     }
 
     pub(super) fn read_message(&self, nonblocking: bool) -> Result<Incoming, ReadError> {
