@@ -22,7 +22,12 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 pub mod error;
+#[cfg(feature = "alloc")]
+pub mod modem;
 pub mod sensors;
 pub mod time;
 pub mod units;
