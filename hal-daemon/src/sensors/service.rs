@@ -61,8 +61,10 @@ impl SensorsService {
 fn run_worker(shared: &Shared) {
     let mut hub = shared.hub();
     while !shared.stop.load(Ordering::SeqCst) {
+        let next = hub.poll(now());
+        // The read took time: compare with the clock as it is now.
         let now = now();
-        hub = match hub.poll(now) {
+        hub = match next {
             None => shared.wake.wait(hub).unwrap_or_else(|p| p.into_inner()),
             Some(due) if due > now => {
                 let wait = (due - now).to_duration();
@@ -72,7 +74,13 @@ fn run_worker(shared: &Shared) {
                     .unwrap_or_else(|p| p.into_inner())
                     .0
             }
-            Some(_) => hub,
+            // Due again at once (a device that always has data): let the
+            // callers waiting for the hub in before the next read.
+            Some(_) => {
+                drop(hub);
+                std::thread::yield_now();
+                shared.hub()
+            }
         };
     }
 }
