@@ -136,3 +136,42 @@ mod tests {
         assert!(!ErrorKind::InvalidArgument.is_transient());
     }
 }
+
+/// A device error with its kind and its driver's detail, for code that
+/// holds devices of different drivers behind one type.
+#[cfg(feature = "std")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceError {
+    /// What kind of failure.
+    pub kind: crate::error::ErrorKind,
+    /// The driver's own error, as text.
+    pub detail: std::string::String,
+}
+
+#[cfg(feature = "std")]
+impl core::fmt::Display for DeviceError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}: {}", self.kind, self.detail)
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for DeviceError {}
+
+#[cfg(feature = "std")]
+impl crate::error::Error for DeviceError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        self.kind
+    }
+}
+
+#[cfg(feature = "std")]
+impl DeviceError {
+    /// `error`'s kind, and its debug form as the detail.
+    pub fn from_error<E: crate::error::Error>(error: &E) -> DeviceError {
+        DeviceError {
+            kind: error.kind(),
+            detail: std::format!("{error:?}"),
+        }
+    }
+}

@@ -239,33 +239,8 @@ pub trait SensorDevice: ErrorType {
     }
 }
 
-/// A device error with its kind and its driver's detail, for code that
-/// holds devices of different drivers behind one type.
 #[cfg(feature = "std")]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceError {
-    /// What kind of failure.
-    pub kind: crate::error::ErrorKind,
-    /// The driver's own error, as text.
-    pub detail: std::string::String,
-}
-
-#[cfg(feature = "std")]
-impl core::fmt::Display for DeviceError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}: {}", self.kind, self.detail)
-    }
-}
-
-#[cfg(feature = "std")]
-impl std::error::Error for DeviceError {}
-
-#[cfg(feature = "std")]
-impl crate::error::Error for DeviceError {
-    fn kind(&self) -> crate::error::ErrorKind {
-        self.kind
-    }
-}
+pub use crate::error::DeviceError;
 
 /// [`SensorDevice`] as a trait object (its associated error type keeps it
 /// from being one): the service holds every board's sensors as
@@ -289,10 +264,7 @@ pub trait DynSensorDevice: Send {
 
 #[cfg(feature = "std")]
 fn device_error<E: crate::error::Error>(e: E) -> DeviceError {
-    DeviceError {
-        kind: e.kind(),
-        detail: std::format!("{e:?}"),
-    }
+    DeviceError::from_error(&e)
 }
 
 #[cfg(feature = "std")]
