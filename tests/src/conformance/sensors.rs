@@ -31,9 +31,13 @@ const GAP_SHARE: f64 = 0.02;
 /// Each flush completes within this.
 const FLUSH_DEADLINE: Duration = Duration::from_secs(1);
 
+/// How long the suite waits for the service to register (a daemon that
+/// has just started).
+const SERVICE_WAIT: Duration = Duration::from_secs(10);
+
 /// Runs every sensors check against the service registered with `sm`.
 pub fn run(sm: &ServiceManager) -> Vec<Check> {
-    let service = match sm.get_service::<dyn ISensors>(SENSORS_SERVICE) {
+    let service = match sm.wait_for_service::<dyn ISensors>(SENSORS_SERVICE, SERVICE_WAIT) {
         Ok(s) => s,
         Err(e) => {
             return vec![Check::new(
