@@ -12,5 +12,6 @@ pub mod chips;
 pub mod clock;
 pub mod delay;
 pub mod i2c;
+pub mod modem;
 pub mod scenario;
 pub mod world;
