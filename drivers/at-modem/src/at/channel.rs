@@ -1,11 +1,12 @@
 //! [`AtChannel`]: the engine over a blocking byte stream (serial tty, pty,
 //! TCP) with a reader thread. Commands may be sent from several threads;
 //! the engine's queue serialises them. URCs, framing errors, stray lines
-//! and the end of the stream arrive on the [`Notification`] receiver.
+//! and the end of the stream arrive on the [`Notification`] receiver, or
+//! are handed to a sink ([`AtChannel::with_sink`]).
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -25,11 +26,15 @@ pub enum Notification {
     Closed(AtError),
 }
 
+/// Where notifications go; called on the reader thread (or the thread
+/// whose write failed) with the channel's state locked.
+type Sink = Box<dyn FnMut(Notification) + Send>;
+
 struct State {
     engine: AtEngine,
     results: HashMap<CommandId, Result<Response, AtError>>,
     closed: Option<AtError>,
-    notifications: Sender<Notification>,
+    notifications: Sink,
 }
 
 struct Shared {
@@ -55,13 +60,33 @@ impl AtChannel {
         R: Read + Send + 'static,
         W: Write + Send + 'static,
     {
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::channel::<Notification>();
+        // Nobody listening is fine: notifications are then dropped.
+        let channel = AtChannel::with_sink(reader, writer, move |note| {
+            let _ = tx.send(note);
+        })?;
+        Ok((channel, rx))
+    }
+
+    /// Like [`AtChannel::new`], but hands every notification to `sink`, in
+    /// the order the lines arrived. A URC that came before a command's
+    /// final result code reaches the sink before the command returns.
+    ///
+    /// The sink runs on the reader thread with the channel locked: it must
+    /// not send commands on this channel (it would deadlock); pass the
+    /// notification on to another thread instead.
+    pub fn with_sink<R, W, F>(reader: R, writer: W, sink: F) -> io::Result<AtChannel>
+    where
+        R: Read + Send + 'static,
+        W: Write + Send + 'static,
+        F: FnMut(Notification) + Send + 'static,
+    {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 engine: AtEngine::new(),
                 results: HashMap::new(),
                 closed: None,
-                notifications: tx,
+                notifications: Box::new(sink),
             }),
             changed: Condvar::new(),
             writer: Mutex::new(Box::new(writer)),
@@ -70,7 +95,7 @@ impl AtChannel {
         thread::Builder::new()
             .name("at-reader".into())
             .spawn(move || read_loop(reader, &for_reader))?;
-        Ok((AtChannel { shared }, rx))
+        Ok(AtChannel { shared })
     }
 
     /// Sends `command` (after the ones queued before it) and waits for its
@@ -140,8 +165,7 @@ impl Shared {
                 Event::Framing(e) => Notification::Framing(e),
                 Event::Stray(line) => Notification::Stray(line),
             };
-            // Nobody listening is fine: URCs are then dropped.
-            let _ = state.notifications.send(note);
+            (state.notifications)(note);
         }
         self.changed.notify_all();
     }
@@ -153,7 +177,7 @@ fn close(state: &mut State, error: AtError) {
     }
     state.engine.fail_all(error.clone());
     state.closed = Some(error.clone());
-    let _ = state.notifications.send(Notification::Closed(error));
+    (state.notifications)(Notification::Closed(error));
 }
 
 fn read_loop<R: Read>(mut reader: R, shared: &Shared) {
@@ -328,6 +352,33 @@ mod tests {
         );
         assert!(at.is_closed());
         assert_eq!(at.command(Command::new("AT"), T), Err(AtError::Closed));
+    }
+
+    #[test]
+    fn sink_has_the_urc_before_the_command_that_it_preceded_returns() {
+        let modem = fake_modem(|cmd| {
+            Some(match cmd {
+                "AT" => b"\r\nRDY\r\n\r\nOK\r\n".to_vec(),
+                _ => b"\r\nERROR\r\n".to_vec(),
+            })
+        });
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink_seen = Arc::clone(&seen);
+        let reader = modem.try_clone().unwrap();
+        let at = AtChannel::with_sink(reader, modem, move |note| {
+            sink_seen.lock().unwrap().push(note);
+        })
+        .unwrap();
+
+        at.command(Command::new("AT"), T).unwrap();
+
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![Notification::Urc(Urc {
+                line: "RDY".into(),
+                pdu: None
+            })]
+        );
     }
 
     #[test]

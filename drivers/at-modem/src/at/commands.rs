@@ -25,6 +25,11 @@ impl RegistrationDomain {
     }
 }
 
+/// `AT`: does the modem answer at all.
+pub fn probe() -> Command {
+    Command::new("AT")
+}
+
 pub fn echo(on: bool) -> Command {
     Command::new(if on { "ATE1" } else { "ATE0" })
 }
@@ -40,6 +45,11 @@ pub fn functionality_query() -> Command {
 
 pub fn set_functionality(fun: Functionality) -> Command {
     Command::new(format!("AT+CFUN={}", fun.code()))
+}
+
+/// `AT+CFUN=1,1`: restarts the modem (full functionality after the reset).
+pub fn reboot() -> Command {
+    Command::new("AT+CFUN=1,1")
 }
 
 pub fn manufacturer() -> Command {
@@ -185,9 +195,77 @@ pub fn caller_id_reports(on: bool) -> Command {
     Command::new(format!("AT+CLIP={}", u8::from(on)))
 }
 
+/// `AT+CCWA=<n>`: `+CCWA` reports of a call waiting during another.
+pub fn call_waiting_reports(on: bool) -> Command {
+    Command::new(format!("AT+CCWA={}", u8::from(on)))
+}
+
+/// What `AT+CHLD` does to the calls (TS 22.030 §6.5.5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallHold {
+    /// `0`: releases the held calls, or the waiting call.
+    ReleaseHeldOrWaiting,
+    /// `1`: releases the active calls and takes the held or waiting one.
+    ReleaseActiveAcceptOther,
+    /// `1x`: releases active call x.
+    Release(u8),
+    /// `2`: holds the active calls and takes the held or waiting one.
+    HoldActiveAcceptOther,
+    /// `2x`: holds every active call but x.
+    PrivateWith(u8),
+    /// `3`: joins the held calls to the conversation.
+    Conference,
+}
+
+/// `AT+CHLD=<n>`.
+pub fn call_hold(operation: CallHold) -> Command {
+    let n = match operation {
+        CallHold::ReleaseHeldOrWaiting => "0".to_owned(),
+        CallHold::ReleaseActiveAcceptOther => "1".to_owned(),
+        CallHold::Release(id) => format!("1{id}"),
+        CallHold::HoldActiveAcceptOther => "2".to_owned(),
+        CallHold::PrivateWith(id) => format!("2{id}"),
+        CallHold::Conference => "3".to_owned(),
+    };
+    Command::new(format!("AT+CHLD={n}"))
+}
+
+/// `AT+VTS=<tone>`: one DTMF tone (`0-9`, `*`, `#`, `A-D`) in the active
+/// call, of the length `AT+VTD` sets.
+pub fn dtmf(tone: char) -> Result<Command, AtError> {
+    if !is_dtmf(tone) {
+        return Err(AtError::InvalidCommand {
+            command: "AT+VTS".into(),
+            reason: "a DTMF tone is one of 0-9, *, #, A-D",
+        });
+    }
+    Ok(Command::new(format!("AT+VTS={tone}")))
+}
+
+/// Whether `c` is a DTMF tone.
+pub fn is_dtmf(c: char) -> bool {
+    c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D')
+}
+
 /// `AT+CUSD=1,"<str>",15`: a USSD request in the TE character set.
 pub fn ussd(request: &str) -> Command {
     Command::new(format!("AT+CUSD=1,{},15", quote(request)))
+}
+
+/// `AT+CUSD=<n>`: whether network-initiated USSD is reported as `+CUSD`.
+pub fn ussd_reports(on: bool) -> Command {
+    Command::new(format!("AT+CUSD={}", u8::from(on)))
+}
+
+/// `AT+CUSD=2`: ends the USSD dialogue.
+pub fn cancel_ussd() -> Command {
+    Command::new("AT+CUSD=2")
+}
+
+/// `AT+CGEREP=2,1`: packet domain events as `+CGEV` (buffered while the
+/// link is reserved, then flushed).
+pub fn packet_event_reports() -> Command {
+    Command::new("AT+CGEREP=2,1")
 }
 
 pub fn pdp_contexts() -> Command {
@@ -249,6 +327,23 @@ pub fn send_sms_pdu(pdu: &[u8]) -> Result<Command, AtError> {
         format!("AT+CMGS={tpdu_len}"),
         hex.into_bytes(),
     ))
+}
+
+/// `AT+CSMS?`: the message service (whether `+CMT`/`+CDS` need `+CNMA`).
+pub fn sms_service_query() -> Command {
+    Command::new("AT+CSMS?")
+}
+
+/// `AT+CPMS="<mem>","<mem>","<mem>"`: one memory to read, write and
+/// receive into.
+pub fn preferred_storage(memory: &str) -> Command {
+    let m = quote(memory);
+    Command::new(format!("AT+CPMS={m},{m},{m}"))
+}
+
+/// `AT+CPMS="<mem>"`: the memory `+CMGR`, `+CMGL` and `+CMGD` work on.
+pub fn read_storage(memory: &str) -> Command {
+    Command::new(format!("AT+CPMS={}", quote(memory)))
 }
 
 pub fn read_sms(index: u32) -> Command {
@@ -320,5 +415,22 @@ mod tests {
         assert_eq!(ussd("*100#").text(), "AT+CUSD=1,\"*100#\",15");
         assert_eq!(set_functionality(Functionality::Full).text(), "AT+CFUN=1");
         assert_eq!(iccid("quectel").expected_prefix(), Some("+QCCID"));
+        assert_eq!(reboot().text(), "AT+CFUN=1,1");
+        assert_eq!(call_hold(CallHold::Release(2)).text(), "AT+CHLD=12");
+        assert_eq!(
+            call_hold(CallHold::HoldActiveAcceptOther).text(),
+            "AT+CHLD=2"
+        );
+        assert_eq!(dtmf('#').unwrap().text(), "AT+VTS=#");
+        assert_eq!(dtmf('D').unwrap().text(), "AT+VTS=D");
+        assert!(dtmf('E').is_err());
+        assert!(dtmf(';').is_err());
+        assert_eq!(
+            preferred_storage("ME").text(),
+            "AT+CPMS=\"ME\",\"ME\",\"ME\""
+        );
+        assert_eq!(read_storage("SM").text(), "AT+CPMS=\"SM\"");
+        assert_eq!(ussd_reports(true).text(), "AT+CUSD=1");
+        assert_eq!(sms_service_query().expected_prefix(), Some("+CSMS"));
     }
 }

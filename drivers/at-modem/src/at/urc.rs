@@ -3,7 +3,7 @@
 use super::parse::calls::{parse_clip, parse_cring, parse_cusd, CallerId, Ussd};
 use super::parse::network::{csq_from, parse_registration_urc, Registration, SignalQuality};
 use super::parse::sim::{parse_cpin, PinState};
-use super::parse::sms::{parse_cds, parse_cmt, parse_cmti, PduMessage, StoredMessage};
+use super::parse::sms::{parse_cds, parse_cdsi, parse_cmt, parse_cmti, PduMessage, StoredMessage};
 use super::parse::{has_prefix, strip_prefix, Field, Fields, ParseError};
 
 /// One unsolicited result code as received: its line and, for `+CMT` and
@@ -85,7 +85,12 @@ pub enum Unsolicited {
     /// `NO CARRIER` outside a dial command: a call ended.
     CallEnded,
     Busy,
+    /// `NO ANSWER` outside a dial command: an outgoing call was not answered.
+    NoAnswer,
+    /// `+CMTI`: a message was stored.
     NewMessage(StoredMessage),
+    /// `+CDSI`: a status report was stored (`AT+CNMI` with ds=2).
+    NewStatusReport(StoredMessage),
     Message(PduMessage),
     StatusReport(PduMessage),
     Ussd(Ussd),
@@ -116,6 +121,7 @@ impl Urc {
             "RING" => return Ok(Unsolicited::Ring),
             "NO CARRIER" => return Ok(Unsolicited::CallEnded),
             "BUSY" => return Ok(Unsolicited::Busy),
+            "NO ANSWER" => return Ok(Unsolicited::NoAnswer),
             "RDY" => return Ok(Unsolicited::Ready),
             "POWERED DOWN" | "NORMAL POWER DOWN" => return Ok(Unsolicited::PoweredDown),
             _ => {}
@@ -137,6 +143,8 @@ impl Urc {
             Unsolicited::CallerId(parse_clip(line)?)
         } else if has_prefix(line, "+CMTI") {
             Unsolicited::NewMessage(parse_cmti(line)?)
+        } else if has_prefix(line, "+CDSI") {
+            Unsolicited::NewStatusReport(parse_cdsi(line)?)
         } else if has_prefix(line, "+CMT") {
             Unsolicited::Message(parse_cmt(line, pdu)?)
         } else if has_prefix(line, "+CDS") {
@@ -238,6 +246,14 @@ mod tests {
             Unsolicited::CallerId(_)
         ));
         assert!(matches!(urc("+CMTI: \"ME\",0"), Unsolicited::NewMessage(_)));
+        assert_eq!(
+            urc("+CDSI: \"SM\",7"),
+            Unsolicited::NewStatusReport(StoredMessage {
+                memory: "SM".into(),
+                index: 7
+            })
+        );
+        assert_eq!(urc("NO ANSWER"), Unsolicited::NoAnswer);
         assert_eq!(
             urc("+CIEV: 2,5"),
             Unsolicited::Indicator { index: 2, value: 5 }

@@ -1,4 +1,4 @@
-//! Packet data: +CGDCONT, +CGACT, +CGPADDR.
+//! Packet data: +CGDCONT, +CGACT, +CGPADDR, and +CGEV reports.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -57,6 +57,49 @@ pub fn parse_cgpaddr(line: &str) -> Result<PdpAddresses, ParseError> {
     Ok(PdpAddresses { cid, addresses })
 }
 
+/// A packet domain event of `+CGEV` (TS 27.007 §10.1.19), as far as a
+/// driver acts on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PacketEvent {
+    /// The network deactivated context `cid` (`NW PDN DEACT <cid>`, `NW
+    /// DEACT <type>,<addr>[,<cid>]`); `None` when the modem did not say
+    /// which.
+    NetworkDeactivated { cid: Option<u32> },
+    /// The network detached the modem: every context is gone.
+    NetworkDetach,
+    /// The modem deactivated context `cid` (`ME PDN DEACT <cid>`, `ME
+    /// DEACT ...`).
+    MeDeactivated { cid: Option<u32> },
+    /// Context `cid` was activated (`NW`/`ME PDN ACT <cid>`).
+    Activated { cid: Option<u32> },
+    /// Another event, as sent.
+    Other(String),
+}
+
+/// Parses the text after `+CGEV: `.
+pub fn parse_cgev(text: &str) -> PacketEvent {
+    let text = text.trim();
+    let upper = text.to_ascii_uppercase();
+    // The cid is the last number: `NW PDN DEACT 1`, `NW DEACT "IP","10.0.0.2",1`.
+    let last_cid = || {
+        upper
+            .rsplit([' ', ','])
+            .next()
+            .and_then(|t| t.trim().parse::<u32>().ok())
+    };
+    if upper == "NW DETACH" {
+        PacketEvent::NetworkDetach
+    } else if upper.starts_with("NW PDN DEACT") || upper.starts_with("NW DEACT") {
+        PacketEvent::NetworkDeactivated { cid: last_cid() }
+    } else if upper.starts_with("ME PDN DEACT") || upper.starts_with("ME DEACT") {
+        PacketEvent::MeDeactivated { cid: last_cid() }
+    } else if upper.starts_with("NW PDN ACT") || upper.starts_with("ME PDN ACT") {
+        PacketEvent::Activated { cid: last_cid() }
+    } else {
+        PacketEvent::Other(text.to_owned())
+    }
+}
+
 fn parse_address(text: &str) -> Result<IpAddr, ParseError> {
     let invalid = || ParseError::InvalidField {
         name: "PDP_addr",
@@ -103,6 +146,35 @@ mod tests {
         assert_eq!(c.apn, None);
         assert_eq!(parse_cgact("+CGACT: 1,1").unwrap(), (1, true));
         assert_eq!(parse_cgact("+CGACT: 2,0").unwrap(), (2, false));
+    }
+
+    #[test]
+    fn cgev_events_name_their_context() {
+        assert_eq!(
+            parse_cgev("NW PDN DEACT 1"),
+            PacketEvent::NetworkDeactivated { cid: Some(1) }
+        );
+        assert_eq!(
+            parse_cgev("NW DEACT \"IP\",\"10.0.0.2\",3"),
+            PacketEvent::NetworkDeactivated { cid: Some(3) }
+        );
+        assert_eq!(
+            parse_cgev("NW DEACT \"IP\",\"10.0.0.2\""),
+            PacketEvent::NetworkDeactivated { cid: None }
+        );
+        assert_eq!(parse_cgev("NW DETACH"), PacketEvent::NetworkDetach);
+        assert_eq!(
+            parse_cgev("ME PDN DEACT 2"),
+            PacketEvent::MeDeactivated { cid: Some(2) }
+        );
+        assert_eq!(
+            parse_cgev("ME PDN ACT 2"),
+            PacketEvent::Activated { cid: Some(2) }
+        );
+        assert_eq!(
+            parse_cgev("NW CLASS \"B\""),
+            PacketEvent::Other("NW CLASS \"B\"".into())
+        );
     }
 
     #[test]

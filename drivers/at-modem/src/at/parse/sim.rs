@@ -12,8 +12,11 @@ pub enum PinState {
     SimPuk2,
     PhSimPin,
     PhNetPin,
-    /// Quectel and others report a missing SIM this way.
+    /// No SIM in the slot.
     NotInserted,
+    /// The SIM is there but cannot be used yet (switched off, still
+    /// starting) or any more (blocked): Quectel's URC after a SIM failure.
+    NotReady,
     /// Another code, kept as sent.
     Other(String),
 }
@@ -30,7 +33,8 @@ pub fn parse_cpin(line: &str) -> Result<PinState, ParseError> {
         "SIM PUK2" => PinState::SimPuk2,
         "PH-SIM PIN" => PinState::PhSimPin,
         "PH-NET PIN" => PinState::PhNetPin,
-        "NOT INSERTED" | "NOT READY" => PinState::NotInserted,
+        "NOT INSERTED" => PinState::NotInserted,
+        "NOT READY" => PinState::NotReady,
         _ => PinState::Other(code),
     })
 }
@@ -109,6 +113,7 @@ mod tests {
             parse_cpin("+CPIN: NOT INSERTED").unwrap(),
             PinState::NotInserted
         );
+        assert_eq!(parse_cpin("+CPIN: NOT READY").unwrap(), PinState::NotReady);
         assert_eq!(
             parse_cpin("+CPIN: \"PH-NET PIN\"").unwrap(),
             PinState::PhNetPin

@@ -1,4 +1,5 @@
-//! SMS in PDU mode (TS 27.005): +CMTI, +CMT, +CDS, +CMGS, +CMGR, +CMGL.
+//! SMS in PDU mode (TS 27.005): +CMTI, +CDSI, +CMT, +CDS, +CMGS, +CMGR,
+//! +CMGL, +CSMS.
 //! The PDUs themselves are decoded by [`crate::pdu`].
 
 use super::{Fields, ParseError};
@@ -16,6 +17,22 @@ pub fn parse_cmti(line: &str) -> Result<StoredMessage, ParseError> {
         memory: f.string(0, "mem")?,
         index: f.u32(1, "index")?,
     })
+}
+
+/// `+CDSI: <mem>,<index>`: a status report was stored.
+pub fn parse_cdsi(line: &str) -> Result<StoredMessage, ParseError> {
+    let f = Fields::after_prefix(line, "+CDSI")?;
+    Ok(StoredMessage {
+        memory: f.string(0, "mem")?,
+        index: f.u32(1, "index")?,
+    })
+}
+
+/// The message service of `AT+CSMS?`: `+CSMS: <service>,<mt>,<mo>,<bm>`.
+/// Service 1 (phase 2+) means `+CMT` and `+CDS` must be acknowledged with
+/// `AT+CNMA`.
+pub fn parse_csms_service(line: &str) -> Result<u32, ParseError> {
+    Fields::after_prefix(line, "+CSMS")?.u32(0, "service")
 }
 
 /// A PDU-mode message header and the PDU line after it.
@@ -128,6 +145,9 @@ mod tests {
             }
         );
         assert_eq!(parse_cmgs("+CMGS: 12").unwrap(), 12);
+        assert_eq!(parse_cdsi("+CDSI: \"ME\",4").unwrap().index, 4);
+        assert_eq!(parse_csms_service("+CSMS: 1,1,1,1").unwrap(), 1);
+        assert_eq!(parse_csms_service("+CSMS: 0,1,1,1").unwrap(), 0);
         assert!(parse_cmgs("+CMGS: 300").is_err());
     }
 
