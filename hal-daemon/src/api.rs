@@ -202,7 +202,7 @@ pub const SIM_SERVICE: &str = "yunhal.sim.ISimControl/default";
 yunhal_ipc::interface! {
     /// Drives the simulated handset's physical world (simulated boards
     /// only; the default policy lets only root and the daemon's user call it).
-    pub trait ISimControl: "yunhal.sim.ISimControl", version 2 {
+    pub trait ISimControl: "yunhal.sim.ISimControl", version 3 {
         /// What the sensors sense now.
         1 => fn state() -> SimState;
         /// Turns the device to `pose` (`face-up`, `face-down`, `portrait`,
@@ -222,7 +222,100 @@ yunhal_ipc::interface! {
         /// Injects a fault on the bus connection of the simulated chip of
         /// board device `device` (e.g. `accel`).
         8 => fn bus_fault(device: String, fault: BusFault);
+        /// The simulated modem and its network now.
+        9 => fn modem_state() -> SimModemState;
+        /// The network acts: a call comes in, the far end answers or hangs
+        /// up, an SMS arrives, the signal or the registration changes.
+        10 => fn modem_network(action: NetworkAction);
+        /// A fault of the modem's AT port.
+        11 => fn modem_fault(fault: ModemFault);
+        /// Plays a modem scenario (TOML timeline of network actions and
+        /// faults) from now on; `name` names it in errors.
+        12 => fn play_modem_scenario(name: String, toml: String);
     }
+}
+
+/// What the network around the simulated modem does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum NetworkAction {
+    /// A call from `number` rings the modem.
+    IncomingCall { number: String },
+    /// The far end of the outgoing call answers.
+    RemoteAnswer,
+    /// The far end hangs up call `id`, or every call.
+    RemoteHangup { id: Option<u8> },
+    /// An SMS from `from` arrives (in as many parts as its text needs).
+    IncomingSms { from: String, text: String },
+    /// The received signal moves to `dbm`.
+    Signal { dbm: i32 },
+    /// Registration changes: `home`, `roaming`, `searching`, `denied`,
+    /// `not-registered` or `unknown`.
+    Registration { state: String },
+}
+
+/// A fault of the simulated modem's AT port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ModemFault {
+    /// The modem stops answering, for `ms` or until restored.
+    Silence { ms: Option<u64> },
+    /// The modem answers again.
+    Restore,
+    /// The modem restarts: `RDY`, and everything volatile is lost.
+    Reboot,
+    /// Bytes that are not AT on the port.
+    Garbage { bytes: Vec<u8> },
+    /// A line without its end.
+    PartialLine { text: String },
+    /// Echo on or off, as `ATE` would set it.
+    Echo { on: bool },
+}
+
+/// One call of the simulated network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimCall {
+    pub id: u8,
+    /// `incoming` or `outgoing`.
+    pub direction: String,
+    /// As `+CLCC` names the state: `active`, `held`, `dialing`,
+    /// `alerting`, `incoming`, `waiting`.
+    pub state: String,
+    pub number: String,
+}
+
+/// One SMS the modem submitted to the network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimSentSms {
+    pub reference: u8,
+    pub to: String,
+    /// The part's text (with its concatenation header removed).
+    pub text: String,
+    /// `(reference, part, of)` when the SMS is a part of a longer one.
+    pub part: Option<(u8, u8, u8)>,
+}
+
+/// The simulated modem and network at one instant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimModemState {
+    /// Whether the board has a simulated modem.
+    pub present: bool,
+    /// `+CFUN` level.
+    pub functionality: u8,
+    /// `ready`, `pin`, `puk`, `blocked`, `absent`.
+    pub sim: String,
+    /// `home`, `roaming`, `searching`, ...
+    pub registration: String,
+    pub operator: Option<String>,
+    pub signal_dbm: i32,
+    pub calls: Vec<SimCall>,
+    pub dtmf: String,
+    /// SMS stored in the modem's memories.
+    pub stored_sms: usize,
+    /// SMS the modem sent, in order.
+    pub sent_sms: Vec<SimSentSms>,
+    /// Active data contexts: `(cid, apn, address)`.
+    pub data: Vec<(u8, String, String)>,
+    pub echo: bool,
+    pub silent: bool,
 }
 
 pub use crate::platform::BusFault;

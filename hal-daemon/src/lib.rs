@@ -15,6 +15,7 @@
 
 pub mod api;
 pub mod board;
+pub mod modem;
 pub mod notify;
 pub mod platform;
 pub mod policy;

@@ -3,6 +3,7 @@
 //! (the simulated world); each HAL adds its own (sensors.rs, modem.rs).
 
 mod board;
+mod modem;
 mod output;
 mod sensors;
 mod services;
@@ -40,13 +41,16 @@ enum Command {
     /// Board files.
     #[command(subcommand)]
     Board(board::BoardCommand),
-    /// The simulated world (simulated boards only).
+    /// The board's sensors.
     #[command(subcommand)]
     Sensors(sensors::SensorsCommand),
+    /// The board's modem: calls, SMS, USSD, data.
+    #[command(subcommand)]
+    Modem(modem::ModemCommand),
+    /// The simulated handset (simulated boards only).
     #[command(subcommand)]
     Sim(sim::SimCommand),
-    // Each HAL issue adds its group here, from its own module:
-    // Sensors(sensors::SensorsCommand), Modem(modem::ModemCommand).
+    // Each HAL issue adds its group here, from its own module.
 }
 
 /// What every command gets besides its own arguments.
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         Command::Restart(args) => services::restart(&global, args),
         Command::Board(command) => board::run(&global, command),
         Command::Sensors(command) => sensors::run(&global, command),
+        Command::Modem(command) => modem::run(&global, command),
         Command::Sim(command) => sim::run(&global, command),
     };
     result.unwrap_or_else(|error| {

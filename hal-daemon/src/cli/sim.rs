@@ -2,7 +2,7 @@
 //! `yunhal.sim.ISimControl/default` (and injects sensor events through
 //! `ISensors`).
 
-use crate::output::{print_json, Table};
+use crate::output::{or_dash, print_json, Table};
 use crate::Global;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
@@ -12,7 +12,9 @@ use yunhal::time::Nanos;
 use yunhal::units::{
     Celsius, Centimeters, HectoPascal, Lux, MetersPerSecondSquared, MicroTesla, RadiansPerSecond,
 };
-use yunhal_daemon::api::{BusFault, ISimControl, SimState, SIM_SERVICE};
+use yunhal_daemon::api::{
+    BusFault, ISimControl, ModemFault, NetworkAction, SimModemState, SimState, SIM_SERVICE,
+};
 use yunhal_ipc::Strong;
 
 /// The simulated handset (simulated boards only).
@@ -24,6 +26,77 @@ pub enum SimCommand {
     /// The world the simulated sensor chips sense, and their buses.
     #[command(subcommand)]
     Sensors(SimSensorsCommand),
+    /// The simulated modem and the network around it.
+    #[command(subcommand)]
+    Modem(SimModemCommand),
+}
+
+/// The simulated modem and the network around it.
+#[derive(Debug, Subcommand)]
+#[command(
+    after_help = "Examples:\n  yunctl sim modem state\n  yunctl sim modem call +4930123456\n  yunctl sim modem sms +4930123456 'Hello'\n  yunctl sim modem fault --silence"
+)]
+pub enum SimModemCommand {
+    /// The modem and network now: registration, signal, calls, sent SMS.
+    #[command(after_help = "Example:\n  yunctl sim modem state --json")]
+    State,
+    /// A call from NUMBER rings the modem.
+    #[command(after_help = "Example:\n  yunctl sim modem call +4930123456")]
+    Call { number: String },
+    /// The far end answers the outgoing call.
+    #[command(after_help = "Example:\n  yunctl sim modem answer")]
+    Answer,
+    /// The far end hangs up call ID, or every call.
+    #[command(after_help = "Examples:\n  yunctl sim modem hangup\n  yunctl sim modem hangup 2")]
+    Hangup { id: Option<u8> },
+    /// An SMS from FROM arrives (long texts arrive in parts).
+    #[command(after_help = "Example:\n  yunctl sim modem sms +4930123456 'Hello'")]
+    Sms { from: String, text: String },
+    /// The received signal moves to DBM (-140..=-40).
+    #[command(after_help = "Example:\n  yunctl sim modem signal -- -95")]
+    Signal {
+        #[arg(allow_negative_numbers = true)]
+        dbm: i32,
+    },
+    /// Registration changes: home, roaming, searching, denied,
+    /// not-registered or unknown.
+    #[command(after_help = "Example:\n  yunctl sim modem registration roaming")]
+    Registration { state: String },
+    /// Breaks or mends the modem's AT port.
+    #[command(
+        after_help = "Examples:\n  yunctl sim modem fault --silence\n  yunctl sim modem fault --silence-ms 5000\n  yunctl sim modem fault --restore\n  yunctl sim modem fault --reboot"
+    )]
+    Fault(ModemFaultArgs),
+    /// Plays a modem scenario (a TOML file of network actions and faults).
+    #[command(after_help = "Example:\n  yunctl sim modem scenario incoming-call.toml")]
+    Scenario { file: String },
+}
+
+/// One of the modem faults.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct ModemFaultArgs {
+    /// The modem stops answering until restored.
+    #[arg(long)]
+    pub silence: bool,
+    /// The modem stops answering for MS milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub silence_ms: Option<u64>,
+    /// The modem answers again.
+    #[arg(long)]
+    pub restore: bool,
+    /// The modem restarts (RDY; calls, data and settings are lost).
+    #[arg(long)]
+    pub reboot: bool,
+    /// Bytes that are not AT appear on the port.
+    #[arg(long, value_name = "TEXT")]
+    pub garbage: Option<String>,
+    /// A line without its end appears on the port.
+    #[arg(long, value_name = "TEXT")]
+    pub partial_line: Option<String>,
+    /// Echo on or off, as ATE would set it.
+    #[arg(long, value_name = "on|off")]
+    pub echo: Option<String>,
 }
 
 /// The world the simulated sensor chips sense, and their buses.
@@ -136,6 +209,120 @@ const SHIPPED_SCENARIOS: [(&str, &str); 3] = [
 pub fn run(global: &Global, command: &SimCommand) -> anyhow::Result<ExitCode> {
     match command {
         SimCommand::Sensors(command) => run_sensors(global, command),
+        SimCommand::Modem(command) => run_modem(global, command),
+    }
+}
+
+fn run_modem(global: &Global, command: &SimModemCommand) -> anyhow::Result<ExitCode> {
+    let sim = sim(global)?;
+    let network = |action: NetworkAction| -> anyhow::Result<serde_json::Value> {
+        let done = serde_json::to_value(&action).unwrap_or_default();
+        sim.modem_network(action).context("sim modem")?;
+        Ok(done)
+    };
+    let done = match command {
+        SimModemCommand::State => {
+            let state = sim.modem_state().context("sim modem state")?;
+            print_modem_state(global, &state);
+            return Ok(ExitCode::SUCCESS);
+        }
+        SimModemCommand::Call { number } => network(NetworkAction::IncomingCall {
+            number: number.clone(),
+        })?,
+        SimModemCommand::Answer => network(NetworkAction::RemoteAnswer)?,
+        SimModemCommand::Hangup { id } => network(NetworkAction::RemoteHangup { id: *id })?,
+        SimModemCommand::Sms { from, text } => network(NetworkAction::IncomingSms {
+            from: from.clone(),
+            text: text.clone(),
+        })?,
+        SimModemCommand::Signal { dbm } => network(NetworkAction::Signal { dbm: *dbm })?,
+        SimModemCommand::Registration { state } => network(NetworkAction::Registration {
+            state: state.clone(),
+        })?,
+        SimModemCommand::Fault(args) => {
+            let fault = if args.silence {
+                ModemFault::Silence { ms: None }
+            } else if let Some(ms) = args.silence_ms {
+                ModemFault::Silence { ms: Some(ms) }
+            } else if args.restore {
+                ModemFault::Restore
+            } else if args.reboot {
+                ModemFault::Reboot
+            } else if let Some(text) = &args.garbage {
+                ModemFault::Garbage {
+                    bytes: text.as_bytes().to_vec(),
+                }
+            } else if let Some(text) = &args.partial_line {
+                ModemFault::PartialLine { text: text.clone() }
+            } else {
+                let on = match args.echo.as_deref() {
+                    Some("on") => true,
+                    Some("off") => false,
+                    other => bail!("--echo takes on or off, got {other:?}"),
+                };
+                ModemFault::Echo { on }
+            };
+            let done = serde_json::to_value(&fault).unwrap_or_default();
+            sim.modem_fault(fault).context("sim modem fault")?;
+            done
+        }
+        SimModemCommand::Scenario { file } => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("modem scenario {file:?}: cannot read the file"))?;
+            sim.play_modem_scenario(file.clone(), text)
+                .context("sim modem scenario")?;
+            serde_json::json!({ "scenario": file })
+        }
+    };
+    if global.json {
+        print_json(&done);
+    } else {
+        println!("done: {done}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_modem_state(global: &Global, s: &SimModemState) {
+    if global.json {
+        print_json(&serde_json::to_value(s).unwrap_or_default());
+        return;
+    }
+    if !s.present {
+        println!("the board has no simulated modem");
+        return;
+    }
+    let mut table = Table::headless();
+    table.row(vec!["functionality".into(), s.functionality.to_string()]);
+    table.row(vec!["sim".into(), s.sim.clone()]);
+    table.row(vec!["registration".into(), s.registration.clone()]);
+    table.row(vec!["operator".into(), or_dash(s.operator.clone())]);
+    table.row(vec!["signal".into(), format!("{} dBm", s.signal_dbm)]);
+    table.row(vec!["stored sms".into(), s.stored_sms.to_string()]);
+    table.row(vec!["sent sms".into(), s.sent_sms.len().to_string()]);
+    table.row(vec!["dtmf".into(), s.dtmf.clone()]);
+    table.row(vec!["echo".into(), s.echo.to_string()]);
+    table.row(vec!["silent".into(), s.silent.to_string()]);
+    table.print();
+    if !s.calls.is_empty() {
+        let mut calls = Table::new(&["ID", "DIRECTION", "STATE", "NUMBER"]);
+        for call in &s.calls {
+            calls.row(vec![
+                call.id.to_string(),
+                call.direction.clone(),
+                call.state.clone(),
+                call.number.clone(),
+            ]);
+        }
+        println!();
+        calls.print();
+    }
+    if !s.data.is_empty() {
+        let mut data = Table::new(&["CID", "APN", "ADDRESS"]);
+        for (cid, apn, address) in &s.data {
+            data.row(vec![cid.to_string(), apn.clone(), address.clone()]);
+        }
+        println!();
+        data.print();
     }
 }
 

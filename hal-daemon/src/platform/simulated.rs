@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use yunhal::time::{Clock, Nanos};
 use yunhal_sim::clock::SimClock;
 use yunhal_sim::i2c::{I2cDeviceModel, SharedI2cBus, SimI2cError};
+use yunhal_sim::modem::ModemSim;
 use yunhal_sim::scenario::{Scenario, ScenarioPlayer};
 use yunhal_sim::world::{NoiseConfig, World};
 
@@ -27,6 +28,8 @@ pub struct SimulatedWorld {
     scenario: Arc<Mutex<Option<(String, ScenarioPlayer)>>>,
     /// The simulated chips by board device name, for fault injection.
     chips: Arc<Mutex<BTreeMap<String, Chip>>>,
+    /// The modem and network simulator behind the modem's pty.
+    modem: Arc<Mutex<Option<Arc<ModemSim>>>>,
 }
 
 /// A simulated chip on its bus.
@@ -86,7 +89,18 @@ impl SimulatedWorld {
             started: Nanos::now(Clock::Monotonic),
             scenario: Arc::new(Mutex::new(None)),
             chips: Arc::new(Mutex::new(BTreeMap::new())),
+            modem: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Makes `modem` the board's simulated modem.
+    pub fn attach_modem(&self, modem: Arc<ModemSim>) {
+        *lock(&self.modem) = Some(modem);
+    }
+
+    /// The board's simulated modem, if it has one.
+    pub fn modem(&self) -> Option<Arc<ModemSim>> {
+        lock(&self.modem).clone()
     }
 
     /// Plays `scenario` from now on (its times count from now), in place
