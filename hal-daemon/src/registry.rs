@@ -42,6 +42,7 @@ fn driver_entries() -> Vec<DriverEntry<DaemonPlatform>> {
         DriverEntry::new(sensors::MPU6050, sensors::build_mpu6050),
         DriverEntry::new(sensors::LIS3MDL, sensors::build_lis3mdl),
         DriverEntry::new(sensors::STK3311, sensors::build_stk3311),
+        DriverEntry::new(sensors::LINUX_IIO, sensors::build_linux_iio),
         // touch: goodix
         // display, backlight, audio: sim-display, sim-backlight, sim-audio, linux-*
         // modem: at-modem

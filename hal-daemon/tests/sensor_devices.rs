@@ -141,3 +141,70 @@ fn missing_i2c_node_fails_its_device_naming_the_path_and_the_rest_builds() {
     let built: Vec<&str> = report.built.iter().map(|b| b.name.as_str()).collect();
     assert_eq!(built, ["light"]);
 }
+
+/// A board whose light sensor is a Linux IIO device: the test's fake
+/// sysfs directory stands in for `/sys/bus/iio/devices/iio:device2`.
+#[test]
+fn linux_iio_device_is_built_from_its_sysfs_directory_with_the_boards_params() {
+    let root = std::env::temp_dir().join(format!("yh-iio-board-{}", std::process::id()));
+    let dir = root.join("sys/bus/iio/devices/iio:device2");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("name"), "stk3310\n").unwrap();
+    std::fs::write(dir.join("in_illuminance_input"), "120\n").unwrap();
+    std::fs::write(dir.join("in_proximity_raw"), "150\n").unwrap();
+    let board = "[board]\nname = \"iio\"\nmodel = \"test\"\n\n\
+         [buses.light-iio]\nkind = \"iio\"\npath = \"/sys/bus/iio/devices/iio:device2\"\n\n\
+         [devices.light]\nclass = \"sensor\"\ndriver = \"linux-iio\"\nbus = \"light-iio\"\n\
+         params = { proximity_near_level = 100 }\n";
+    let registry = driver_registry();
+    let board = parse_board("iio.toml", board, &registry).unwrap_or_else(|e| panic!("{e}"));
+
+    let report = build_board(
+        &board,
+        &registry,
+        &mut DaemonPlatform::with_sysfs_root(&root),
+    );
+    let mut devices = sensor_devices(report);
+    let (_, device) = &mut devices[0];
+    let light = handle_of(device.as_ref(), SensorType::Light);
+    let proximity = handle_of(device.as_ref(), SensorType::Proximity);
+    device.set_enabled(light, true).unwrap();
+    device.set_enabled(proximity, true).unwrap();
+    let mut out = [SensorEvent {
+        handle: light,
+        timestamp: Nanos(0),
+        value: SensorValue::FlushComplete,
+    }; 4];
+    let n = device.read(Nanos::now(Clock::Boottime), &mut out).unwrap();
+    let _ = std::fs::remove_dir_all(&root);
+
+    let values: Vec<SensorValue> = out[..n].iter().map(|e| e.value).collect();
+    assert!(
+        values.contains(&SensorValue::Light(yunhal::units::Lux(120.0))),
+        "{values:?}"
+    );
+    assert!(
+        values
+            .iter()
+            .any(|v| matches!(v, SensorValue::Proximity { near: true, .. })),
+        "{values:?}"
+    );
+}
+
+#[test]
+fn linux_iio_params_are_checked_by_name_and_type() {
+    let registry = driver_registry();
+    let board = "[board]\nname = \"iio\"\nmodel = \"test\"\n\n\
+                 [buses.light-iio]\nkind = \"iio\"\npath = \"/sys/bus/iio/devices/iio:device2\"\n\n\
+                 [devices.light]\nclass = \"sensor\"\ndriver = \"linux-iio\"\nbus = \"light-iio\"\n\
+                 params = { buffered = \"yes\", frequency = 10 }\n";
+
+    let errors = parse_board("iio.toml", board, &registry)
+        .unwrap_err()
+        .to_string();
+
+    assert!(errors.contains("buffered"), "{errors}");
+    assert!(errors.contains("true or false"), "{errors}");
+    assert!(errors.contains("frequency"), "{errors}");
+    assert!(errors.contains("unknown parameter"), "{errors}");
+}

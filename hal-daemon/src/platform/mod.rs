@@ -13,7 +13,7 @@ pub use simulated::{BusFault, SimulatedI2c, SimulatedWorld, SimulationError};
 
 use embedded_hal::i2c::{self, ErrorKind, Operation, SevenBitAddress};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use yunhal_boards::DeviceRequest;
 use yunhal_sim::i2c::{I2cDeviceModel, SharedI2cBus, SimI2cBus, SimI2cError};
@@ -28,6 +28,9 @@ pub struct DaemonPlatform {
     /// Started on first use, so a real board carries no simulator.
     world: Option<SimulatedWorld>,
     simulated_i2c: BTreeMap<String, SharedI2cBus>,
+    /// Where `/sys` paths of the board are looked up: `None` for `/`;
+    /// tests point it at a fake tree.
+    sysfs_root: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for DaemonPlatform {
@@ -77,6 +80,25 @@ impl yunhal_boards::Platform for DaemonPlatform {
 }
 
 impl DaemonPlatform {
+    /// A platform whose board paths under `/sys` are looked up below
+    /// `root` (a fake sysfs tree in tests).
+    pub fn with_sysfs_root(root: impl Into<PathBuf>) -> DaemonPlatform {
+        DaemonPlatform {
+            sysfs_root: Some(root.into()),
+            ..DaemonPlatform::default()
+        }
+    }
+
+    /// `path` (absolute, from the board) as this platform sees it.
+    pub fn host_path(&self, path: &Path) -> PathBuf {
+        match &self.sysfs_root {
+            Some(root) if path.starts_with("/sys") => {
+                root.join(path.strip_prefix("/").unwrap_or(path))
+            }
+            _ => path.to_path_buf(),
+        }
+    }
+
     /// The simulated world every simulated device senses, started on first
     /// use; the simulator-control service drives it.
     pub fn world(&mut self) -> Arc<Mutex<World>> {
