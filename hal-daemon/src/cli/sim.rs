@@ -67,9 +67,12 @@ pub enum SimModemCommand {
         after_help = "Examples:\n  yunctl sim modem fault --silence\n  yunctl sim modem fault --silence-ms 5000\n  yunctl sim modem fault --restore\n  yunctl sim modem fault --reboot"
     )]
     Fault(ModemFaultArgs),
-    /// Plays a modem scenario (a TOML file of network actions and faults).
-    #[command(after_help = "Example:\n  yunctl sim modem scenario incoming-call.toml")]
-    Scenario { file: String },
+    /// Plays a modem scenario: a shipped one by name (incoming-call,
+    /// messages, tunnel) or a TOML file of network actions and faults.
+    #[command(
+        after_help = "Examples:\n  yunctl sim modem scenario incoming-call\n  yunctl sim modem scenario my-scenario.toml"
+    )]
+    Scenario { scenario: String },
 }
 
 /// One of the modem faults.
@@ -206,6 +209,37 @@ const SHIPPED_SCENARIOS: [(&str, &str); 3] = [
     ),
 ];
 
+/// The modem scenarios of `simulators/scenarios/modem/`, built in.
+const SHIPPED_MODEM_SCENARIOS: [(&str, &str); 3] = [
+    (
+        "incoming-call",
+        include_str!("../../../simulators/scenarios/modem/incoming-call.toml"),
+    ),
+    (
+        "messages",
+        include_str!("../../../simulators/scenarios/modem/messages.toml"),
+    ),
+    (
+        "tunnel",
+        include_str!("../../../simulators/scenarios/modem/tunnel.toml"),
+    ),
+];
+
+/// A shipped scenario by name, or the text of the file `scenario` names.
+fn scenario_text(shipped: &[(&str, &str)], scenario: &str) -> anyhow::Result<(String, String)> {
+    if let Some((name, text)) = shipped.iter().find(|(n, _)| *n == scenario) {
+        return Ok((name.to_string(), text.to_string()));
+    }
+    let text = std::fs::read_to_string(scenario).with_context(|| {
+        let names: Vec<&str> = shipped.iter().map(|(n, _)| *n).collect();
+        format!(
+            "scenario {scenario:?}: not a shipped one ({}) and not a readable file",
+            names.join(", ")
+        )
+    })?;
+    Ok((scenario.to_string(), text))
+}
+
 pub fn run(global: &Global, command: &SimCommand) -> anyhow::Result<ExitCode> {
     match command {
         SimCommand::Sensors(command) => run_sensors(global, command),
@@ -266,12 +300,11 @@ fn run_modem(global: &Global, command: &SimModemCommand) -> anyhow::Result<ExitC
             sim.modem_fault(fault).context("sim modem fault")?;
             done
         }
-        SimModemCommand::Scenario { file } => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("modem scenario {file:?}: cannot read the file"))?;
-            sim.play_modem_scenario(file.clone(), text)
+        SimModemCommand::Scenario { scenario } => {
+            let (name, text) = scenario_text(&SHIPPED_MODEM_SCENARIOS, scenario)?;
+            sim.play_modem_scenario(name.clone(), text)
                 .context("sim modem scenario")?;
-            serde_json::json!({ "scenario": file })
+            serde_json::json!({ "scenario": name })
         }
     };
     if global.json {
@@ -354,19 +387,7 @@ fn run_sensors(global: &Global, command: &SimSensorsCommand) -> anyhow::Result<E
             serde_json::json!({ "temperature_c": celsius })
         }
         SimSensorsCommand::Scenario { scenario } => {
-            let (name, text) = match SHIPPED_SCENARIOS.iter().find(|(n, _)| n == scenario) {
-                Some((name, text)) => (name.to_string(), text.to_string()),
-                None => {
-                    let text = std::fs::read_to_string(scenario).with_context(|| {
-                        let names: Vec<&str> = SHIPPED_SCENARIOS.iter().map(|(n, _)| *n).collect();
-                        format!(
-                            "scenario {scenario:?}: not a shipped one ({}) and not a readable file",
-                            names.join(", ")
-                        )
-                    })?;
-                    (scenario.clone(), text)
-                }
-            };
+            let (name, text) = scenario_text(&SHIPPED_SCENARIOS, scenario)?;
             sim.play_scenario(name.clone(), text)
                 .context("sim scenario")?;
             serde_json::json!({ "scenario": name })

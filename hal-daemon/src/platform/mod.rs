@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use yunhal_boards::DeviceRequest;
 use yunhal_sim::i2c::{I2cDeviceModel, SharedI2cBus, SimI2cBus, SimI2cError};
+use yunhal_sim::modem::{ModemClock, ModemConfig, ModemSim};
 use yunhal_sim::world::World;
 
 /// Where the daemon finds I2C adapters by their controller's kernel name.
@@ -160,6 +161,68 @@ impl DaemonPlatform {
                 source,
             })?;
         Ok((DaemonI2c::Linux(i2c), address))
+    }
+
+    /// The serial port of `request`'s device. On a simulated bus, a modem
+    /// simulator is started behind a pseudo-terminal (on real time) and
+    /// becomes the world's modem, which the simulator-control service
+    /// drives.
+    pub fn serial_port(
+        &mut self,
+        request: &DeviceRequest<'_>,
+    ) -> Result<SerialPort, PlatformError> {
+        let bus = request.bus.ok_or(PlatformError::Missing("bus"))?;
+        if bus.spec.kind() != yunhal_boards::BusKind::Serial {
+            return Err(PlatformError::WrongBus {
+                bus: bus.name.clone(),
+                expected: "a serial port",
+            });
+        }
+        if bus.spec.is_simulated() {
+            let modem = ModemSim::spawn_pty(simulated_modem_config(), ModemClock::real()).map_err(
+                |source| PlatformError::Open {
+                    what: format!(
+                        "a pseudo-terminal for the simulated modem of `{}`",
+                        bus.name
+                    ),
+                    source,
+                },
+            )?;
+            let path = modem
+                .pty_path()
+                .ok_or(PlatformError::Missing("the simulated modem's pty"))?
+                .to_path_buf();
+            let modem = Arc::new(modem);
+            self.simulated_world().attach_modem(modem.clone());
+            return Ok(SerialPort::Simulated { path, modem });
+        }
+        let path = bus
+            .spec
+            .path()
+            .ok_or(PlatformError::Missing("serial port path"))?;
+        Ok(SerialPort::Tty {
+            path: PathBuf::from(path),
+            baud: bus.spec.baud_rate(),
+        })
+    }
+}
+
+/// A serial port as the daemon hands it to a modem driver.
+pub enum SerialPort {
+    /// The pseudo-terminal of the modem simulator started for the device.
+    Simulated { path: PathBuf, modem: Arc<ModemSim> },
+    /// A tty of the board.
+    Tty { path: PathBuf, baud: Option<u32> },
+}
+
+/// The simulated modem's subscriber and network: the SIM's PIN is 1234;
+/// calls to +15550100 are answered by the far end at once, +15550111 is
+/// busy, +15550122 never answers, and other numbers ring until
+/// `yunctl sim modem answer`.
+pub fn simulated_modem_config() -> ModemConfig {
+    ModemConfig {
+        answering_numbers: vec!["+15550100".to_owned()],
+        ..ModemConfig::default()
     }
 }
 

@@ -165,3 +165,22 @@ reboot = true
     assert!(player.is_finished());
     assert_eq!(host.sim.state().stored_sms.len(), 1);
 }
+
+#[test]
+fn shipped_modem_scenarios_parse() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/modem");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+
+        let scenario = ModemScenario::parse(&name, &text).unwrap_or_else(|e| panic!("{e}"));
+
+        assert!(!scenario.events.is_empty(), "{name}");
+        assert!(scenario.description.is_some(), "{name}");
+        names.push(name);
+    }
+    names.sort();
+    assert_eq!(names, ["incoming-call", "messages", "tunnel"]);
+}
