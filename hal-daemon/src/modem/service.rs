@@ -101,18 +101,16 @@ impl Shared {
         }
     }
 
-    /// Takes an indication of the driver in and passes it on, with the
-    /// call ends it implies.
+    /// Takes an indication of the driver in and passes it on: a call's
+    /// end once, and after a reset the end of every call the reset took.
     fn handle(&self, indication: Indication) {
         let ended = self.view().apply(&indication);
         let mut out = Vec::with_capacity(1 + ended.len());
-        let explicit_end = matches!(indication, Indication::CallEnded { .. });
         let refresh = matches!(
             indication,
             Indication::Reset { .. } | Indication::Available(true)
         );
-        if explicit_end {
-            // Passed on once: a call the list already dropped was told.
+        if matches!(indication, Indication::CallEnded { .. }) {
             if ended.iter().any(|e| e.call.is_some()) {
                 out.push(indication);
             }

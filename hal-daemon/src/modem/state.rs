@@ -12,9 +12,15 @@ pub const INBOX_CAPACITY: usize = 500;
 #[derive(Debug, Clone)]
 pub struct ModemView {
     pub status: ModemStatus,
+    /// Calls that left the list and whose end the driver has not told yet
+    /// (it tells why: hung up here, by the far end, busy...).
+    vanished: Vec<Call>,
     inbox: Vec<InboxEntry>,
     next_sms_id: u32,
 }
+
+/// Vanished calls kept for their end; older ones are forgotten.
+const VANISHED_CAPACITY: usize = 8;
 
 /// A call that ended, with what the service knew of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,19 +51,27 @@ impl ModemView {
                 unread_sms: 0,
                 recoveries: 0,
             },
+            vanished: Vec::new(),
             inbox: Vec::new(),
             next_sms_id: 1,
         }
     }
 
-    /// Takes `indication` in; returns the calls it ended, if any.
+    /// Takes `indication` in; returns the calls it ended, if any. A call
+    /// end the service was told before comes back with `call: None`.
     pub fn apply(&mut self, indication: &Indication) -> Vec<EndedCall> {
         let status = &mut self.status;
         match indication {
-            Indication::Calls(calls) => return self.set_calls(calls.clone()),
+            Indication::Calls(calls) => self.set_calls(calls.clone()),
             Indication::CallEnded { id, reason } => {
-                let call = status.calls.iter().position(|c| c.id == *id);
-                let call = call.map(|i| status.calls.remove(i));
+                let listed = status.calls.iter().position(|c| c.id == *id);
+                let call = match listed {
+                    Some(i) => Some(status.calls.remove(i)),
+                    None => {
+                        let gone = self.vanished.iter().position(|c| c.id == *id);
+                        gone.map(|i| self.vanished.remove(i))
+                    }
+                };
                 return vec![EndedCall {
                     call,
                     reason: *reason,
@@ -90,7 +104,8 @@ impl ModemView {
                     context.active = false;
                     context.addresses.clear();
                 }
-                let lost = std::mem::take(&mut status.calls);
+                let mut lost = std::mem::take(&mut status.calls);
+                lost.append(&mut self.vanished);
                 return lost
                     .into_iter()
                     .map(|call| EndedCall {
@@ -105,17 +120,18 @@ impl ModemView {
         Vec::new()
     }
 
-    /// Replaces the calls with what the modem lists now; calls no longer
-    /// listed ended, and the other party or the network ended them.
-    pub fn set_calls(&mut self, calls: Vec<Call>) -> Vec<EndedCall> {
+    /// Replaces the calls with what the modem lists now; a call no longer
+    /// listed waits for the driver to tell how it ended.
+    pub fn set_calls(&mut self, calls: Vec<Call>) {
         let old = std::mem::replace(&mut self.status.calls, calls);
-        old.into_iter()
-            .filter(|c| !self.status.calls.iter().any(|n| n.id == c.id))
-            .map(|call| EndedCall {
-                call: Some(call),
-                reason: CallEndReason::Remote,
-            })
-            .collect()
+        for call in old {
+            if !self.status.calls.iter().any(|n| n.id == call.id) {
+                if self.vanished.len() == VANISHED_CAPACITY {
+                    self.vanished.remove(0);
+                }
+                self.vanished.push(call);
+            }
+        }
     }
 
     /// Records `connection` as the modem reported it.
@@ -198,24 +214,28 @@ mod tests {
     }
 
     #[test]
-    fn a_call_missing_from_the_list_ended_remotely() {
+    fn a_call_that_left_the_list_ends_once_with_the_drivers_reason() {
         let mut view = ModemView::new();
-        assert!(view
-            .apply(&Indication::Calls(vec![call(1, CallState::Incoming)]))
-            .is_empty());
-        assert!(view
-            .apply(&Indication::Calls(vec![call(1, CallState::Active)]))
-            .is_empty());
+        view.apply(&Indication::Calls(vec![call(1, CallState::Active)]));
+        assert!(view.apply(&Indication::Calls(vec![])).is_empty());
 
-        let ended = view.apply(&Indication::Calls(vec![]));
+        let ended = view.apply(&Indication::CallEnded {
+            id: 1,
+            reason: CallEndReason::Local,
+        });
+        let again = view.apply(&Indication::CallEnded {
+            id: 1,
+            reason: CallEndReason::Local,
+        });
 
         assert_eq!(
             ended,
             vec![EndedCall {
                 call: Some(call(1, CallState::Active)),
-                reason: CallEndReason::Remote
+                reason: CallEndReason::Local
             }]
         );
+        assert_eq!(again[0].call, None);
         assert!(view.status.calls.is_empty());
     }
 

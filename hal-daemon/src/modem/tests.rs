@@ -259,6 +259,12 @@ fn listeners_get_indications_in_order_and_a_call_end_once() {
             reason: CallEndReason::Remote,
         })
         .unwrap();
+    f.push
+        .send(Indication::CallEnded {
+            id: 1,
+            reason: CallEndReason::Remote,
+        })
+        .unwrap();
     f.push.send(Indication::Sim(SimStatus::Ready)).unwrap();
 
     assert_eq!(next(&rx), ring);
@@ -274,7 +280,7 @@ fn listeners_get_indications_in_order_and_a_call_end_once() {
             reason: CallEndReason::Remote
         }
     );
-    // The driver's own CallEnded for the same call was not passed twice.
+    // A second CallEnded for the same call is not passed on.
     assert_eq!(next(&rx), Indication::Sim(SimStatus::Ready));
 }
 
