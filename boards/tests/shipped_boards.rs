@@ -15,10 +15,13 @@ const FUTURE_DRIVERS: [DriverInfo; 13] = [
     DriverInfo::new("lis3mdl", DeviceClass::Sensor).buses(&[BusKind::I2c]),
     DriverInfo::new("stk3311", DeviceClass::Sensor).buses(&[BusKind::I2c]),
     DriverInfo::new("linux-iio", DeviceClass::Sensor).buses(&[BusKind::Iio]),
+    // Its parameters are the daemon's to check.
+    DriverInfo::new("at-modem", DeviceClass::Modem)
+        .buses(&[BusKind::Serial])
+        .params(|_| Vec::new()),
     DriverInfo::new("goodix", DeviceClass::Touch)
         .buses(&[BusKind::I2c])
         .required_gpios(&[GpioRole::Interrupt, GpioRole::Reset]),
-    DriverInfo::new("at-modem", DeviceClass::Modem).buses(&[BusKind::Serial]),
     DriverInfo::new("linux-evdev", DeviceClass::Touch).buses(&[BusKind::Input]),
     DriverInfo::new("linux-drm", DeviceClass::Display).buses(&[BusKind::Drm]),
     DriverInfo::new("linux-alsa", DeviceClass::Audio).buses(&[BusKind::Alsa]),
@@ -28,9 +31,9 @@ const FUTURE_DRIVERS: [DriverInfo; 13] = [
     DriverInfo::new("sim-backlight", DeviceClass::Backlight).buses(&[BusKind::Backlight]),
 ];
 
-/// How many of [`FUTURE_DRIVERS`] the daemon registers: the sensor chips
-/// and the IIO backend.
-const LANDED: usize = 4;
+/// How many of [`FUTURE_DRIVERS`] the daemon registers: the sensor chips,
+/// the IIO backend and the AT modem.
+const LANDED: usize = 5;
 
 fn shipped_board(file: &str) -> Board {
     let board = shipped::ALL

@@ -17,12 +17,14 @@ use yunhal::sensors::DynSensorDevice;
 use yunhal_boards::{DriverEntry, DriverRegistry};
 
 pub use crate::platform::{DaemonPlatform, PlatformError};
-use crate::sensors;
+use crate::{modem, sensors};
 
 /// One device the builder made: each HAL adds a variant.
 pub enum HalDevice {
     /// A sensor chip, as the sensors it carries.
     Sensor(Box<dyn DynSensorDevice>),
+    /// A modem.
+    Modem(yunhal::modem::BoxedModem),
 }
 
 impl fmt::Debug for HalDevice {
@@ -32,6 +34,7 @@ impl fmt::Debug for HalDevice {
                 let names: Vec<&str> = device.sensors().iter().map(|d| d.name).collect();
                 f.debug_tuple("Sensor").field(&names).finish()
             }
+            HalDevice::Modem(_) => f.write_str("Modem"),
         }
     }
 }
@@ -45,7 +48,7 @@ fn driver_entries() -> Vec<DriverEntry<DaemonPlatform>> {
         DriverEntry::new(sensors::LINUX_IIO, sensors::build_linux_iio),
         // touch: goodix
         // display, backlight, audio: sim-display, sim-backlight, sim-audio, linux-*
-        // modem: at-modem
+        DriverEntry::new(modem::build::AT_MODEM, modem::build::build_at_modem),
     ]
 }
 

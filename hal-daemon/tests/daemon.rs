@@ -17,7 +17,7 @@ fn daemon_on_the_sim_board_notifies_ready_and_lists_its_own_service_running() {
     assert!(
         daemon
             .ready_message
-            .contains("STATUS=3 of 3 services running"),
+            .contains("STATUS=4 of 4 services running"),
         "{}",
         daemon.ready_message
     );
@@ -116,8 +116,8 @@ fn sigterm_stops_with_exit_0_and_removes_every_socket() {
     let dir = TestDir::new();
     let mut daemon = Daemon::start(&dir, &[]);
     // notify, service manager, and the endpoints of the daemon's management
-    // service, the sensors and the simulator control.
-    assert_eq!(dir.sockets().len(), 5, "{:?}", dir.sockets());
+    // service, the sensors, the modem and the simulator control.
+    assert_eq!(dir.sockets().len(), 6, "{:?}", dir.sockets());
 
     daemon.signal(Signal::TERM);
     let status = daemon.wait();

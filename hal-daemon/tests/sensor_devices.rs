@@ -18,8 +18,9 @@ fn sensor_devices(report: BuildReport<DaemonPlatform>) -> Vec<(String, Box<dyn D
     report
         .built
         .into_iter()
-        .map(|built| match built.device {
-            HalDevice::Sensor(device) => (built.name, device),
+        .filter_map(|built| match built.device {
+            HalDevice::Sensor(device) => Some((built.name, device)),
+            _ => None,
         })
         .collect()
 }

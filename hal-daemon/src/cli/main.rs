@@ -62,8 +62,13 @@ pub struct Global {
 impl Global {
     /// A client of the daemon's service manager.
     pub fn connect(&self) -> anyhow::Result<ServiceManager> {
-        let rt = Runtime::new()?;
-        let sm = ServiceManager::connect_at(&rt, &self.socket).map_err(|e| {
+        self.connect_in(&Runtime::new()?)
+    }
+
+    /// A client of the daemon's service manager on `rt`, which the caller
+    /// keeps while services call back into objects it passed them.
+    pub fn connect_in(&self, rt: &Runtime) -> anyhow::Result<ServiceManager> {
+        let sm = ServiceManager::connect_at(rt, &self.socket).map_err(|e| {
             anyhow::anyhow!(
                 "cannot reach the service manager at {} (is yunhald running?): {e}",
                 self.socket.display()

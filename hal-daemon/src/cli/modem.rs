@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use yunhal::modem::ipc::{IModem, IModemListener, ModemStatus, MODEM_SERVICE};
 use yunhal::modem::{Call, Indication, IpFamily, PowerState};
-use yunhal_ipc::{Status, Strong};
+use yunhal_ipc::{Runtime, Status, Strong};
 
 /// The board's modem.
 #[derive(Debug, Subcommand)]
@@ -60,7 +60,7 @@ pub enum ModemCommand {
     #[command(subcommand)]
     Data(DataCommand),
     /// Prints the modem's indications as they come (ring, calls, SMS,
-    /// registration, signal, resets).
+    /// registration, signal, resets); with --json, one object per line.
     #[command(after_help = "Example:\n  yunctl modem watch --count 3 --json")]
     Watch(WatchArgs),
 }
@@ -118,6 +118,9 @@ pub fn service(global: &Global) -> anyhow::Result<Strong<dyn IModem>> {
 }
 
 pub fn run(global: &Global, command: &ModemCommand) -> anyhow::Result<ExitCode> {
+    if let ModemCommand::Watch(args) = command {
+        return watch(global, args);
+    }
     let modem = service(global)?;
     let done = |value: serde_json::Value| -> anyhow::Result<ExitCode> {
         if global.json {
@@ -223,7 +226,7 @@ pub fn run(global: &Global, command: &ModemCommand) -> anyhow::Result<ExitCode> 
             modem.data_down(*cid).context("data_down")?;
             done(serde_json::json!({ "down": cid }))
         }
-        ModemCommand::Watch(args) => watch(global, &modem, args),
+        ModemCommand::Watch(_) => unreachable!("handled above"),
     }
 }
 
@@ -241,11 +244,13 @@ impl IModemListener for Forward {
     }
 }
 
-fn watch(
-    global: &Global,
-    modem: &Strong<dyn IModem>,
-    args: &WatchArgs,
-) -> anyhow::Result<ExitCode> {
+fn watch(global: &Global, args: &WatchArgs) -> anyhow::Result<ExitCode> {
+    // The runtime serves the listener's calls: it lives as long as this.
+    let rt = Runtime::new()?;
+    let modem = global
+        .connect_in(&rt)?
+        .get_service::<dyn IModem>(MODEM_SERVICE)
+        .with_context(|| format!("cannot reach {MODEM_SERVICE}"))?;
     let (tx, rx) = mpsc::channel();
     let listener: Arc<dyn IModemListener> = Arc::new(Forward(Mutex::new(tx)));
     modem
@@ -262,7 +267,11 @@ fn watch(
         };
         seen += 1;
         if global.json {
-            print_json(&serde_json::to_value(&indication).unwrap_or_default());
+            // One object per line, for readers of the stream.
+            println!(
+                "{}",
+                serde_json::to_string(&indication).expect("an indication serializes")
+            );
         } else {
             println!("{}", describe(&indication));
         }

@@ -1,0 +1,141 @@
+//! Building the AT modem driver on its device's serial port: a tty of the
+//! board, or the pty of the modem simulator on simulated boards.
+
+use std::time::Duration;
+
+use yunhal::modem::AnyModem;
+use yunhal_at_modem::modem::{
+    AtModem, AtModemConfig, QuectelUrcPort, RecoveryConfig, TtyPort, Vendor,
+};
+use yunhal_boards::{BusKind, DeviceClass, DeviceRequest, DriverInfo, ParamError};
+
+use crate::platform::{DaemonPlatform, PlatformError, SerialPort};
+use crate::registry::HalDevice;
+
+/// A 3GPP AT modem on a serial port. Parameters: `vendor` (`generic` or
+/// `quectel-eg25`), `urc_port` (EG25-G: the port the modem is reached on,
+/// `usbat`, `usbmodem` or `uart1`), `pin` (entered when the SIM asks for it),
+/// `command_timeout_ms`, `keepalive_ms` (0: no keep-alive),
+/// `boot_timeout_ms`, `signal_poll_ms` (0: only the modem's reports).
+pub const AT_MODEM: DriverInfo = DriverInfo::new("at-modem", DeviceClass::Modem)
+    .buses(&[BusKind::Serial])
+    .params(check_params);
+
+const DURATIONS: [&str; 4] = [
+    "command_timeout_ms",
+    "keepalive_ms",
+    "boot_timeout_ms",
+    "signal_poll_ms",
+];
+
+fn check_params(params: &toml::Table) -> Vec<ParamError> {
+    let mut errors = Vec::new();
+    for (key, value) in params {
+        let problem = match key.as_str() {
+            "vendor" => match value.as_str() {
+                Some("generic" | "quectel-eg25") => None,
+                _ => Some(format!(
+                    "expected \"generic\" or \"quectel-eg25\", got {value:?}"
+                )),
+            },
+            "urc_port" => match value.as_str() {
+                Some("usbat" | "usbmodem" | "uart1") => None,
+                _ => Some(format!(
+                    "expected \"usbat\", \"usbmodem\" or \"uart1\", got {value:?}"
+                )),
+            },
+            "pin" => match value.as_str() {
+                Some(pin)
+                    if (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    None
+                }
+                _ => Some("expected 4 to 8 digits as a string".to_string()),
+            },
+            key if DURATIONS.contains(&key) => match value.as_integer() {
+                Some(ms) if (0..=600_000).contains(&ms) => None,
+                _ => Some(format!(
+                    "expected milliseconds, 0 to 600000, got {} {value:?}",
+                    value.type_str()
+                )),
+            },
+            _ => Some(format!(
+                "unknown parameter (expected vendor, urc_port, pin, {})",
+                DURATIONS.join(", ")
+            )),
+        };
+        if let Some(message) = problem {
+            errors.push(ParamError::new(key.as_str(), message));
+        }
+    }
+    errors
+}
+
+fn millis(params: &toml::Table, key: &str) -> Option<Duration> {
+    params
+        .get(key)
+        .and_then(|v| v.as_integer())
+        .map(|ms| Duration::from_millis(ms as u64))
+}
+
+/// The driver's configuration from the device's `params`.
+fn config(params: &toml::Table) -> AtModemConfig {
+    let vendor = match params.get("vendor").and_then(|v| v.as_str()) {
+        Some("quectel-eg25") => Vendor::QuectelEg25,
+        _ => Vendor::Generic,
+    };
+    let mut config = AtModemConfig::new(vendor);
+    match params.get("urc_port").and_then(|v| v.as_str()) {
+        Some("usbmodem") => config = config.with_urc_port(QuectelUrcPort::UsbModem),
+        Some("uart1") => config = config.with_urc_port(QuectelUrcPort::Uart1),
+        _ => {}
+    }
+    if let Some(pin) = params.get("pin").and_then(|v| v.as_str()) {
+        config = config.with_pin(pin);
+    }
+    if let Some(timeout) = millis(params, "command_timeout_ms") {
+        config = config.with_command_timeout(timeout);
+    }
+    if let Some(interval) = millis(params, "keepalive_ms") {
+        config = config.with_keepalive_interval((!interval.is_zero()).then_some(interval));
+    }
+    if let Some(interval) = millis(params, "signal_poll_ms") {
+        config = config.with_signal_poll_interval((!interval.is_zero()).then_some(interval));
+    }
+    if let Some(boot) = millis(params, "boot_timeout_ms") {
+        let recovery = RecoveryConfig {
+            boot_timeout: boot,
+            ..config.recovery.clone()
+        };
+        config = config.with_recovery(recovery);
+    }
+    config
+}
+
+pub fn build_at_modem(
+    platform: &mut DaemonPlatform,
+    request: &DeviceRequest<'_>,
+) -> Result<HalDevice, PlatformError> {
+    let config = config(&request.device.spec.params);
+    let port = match platform.serial_port(request)? {
+        // Power-cycling the simulated modem is what it would be on a
+        // board: whatever hung it is gone, and it boots again.
+        SerialPort::Simulated { path, modem } => {
+            TtyPort::new(path).with_power_control(Box::new(move || {
+                modem.clear_silence();
+                modem.reboot();
+                Ok(())
+            }))
+        }
+        // The boards' power lines (PWRKEY, RESET_N) need GPIO output,
+        // which the daemon does not drive yet: recovery stops at a reset
+        // by AT command.
+        SerialPort::Tty { path, baud } => TtyPort::new(path).with_baud(baud),
+    };
+    let what = request.device.name.clone();
+    let modem = AtModem::open(Box::new(port), config).map_err(|e| PlatformError::Open {
+        what: format!("the modem `{what}`"),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    Ok(HalDevice::Modem(AnyModem::boxed(modem)))
+}
