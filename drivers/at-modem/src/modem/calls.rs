@@ -16,20 +16,34 @@ use super::error::ModemError;
 use crate::at::commands::{self, CallHold};
 use crate::at::parse::calls::parse_clcc;
 
+/// The reason a call-ending word outside a command gives.
+pub(crate) fn end_reason_of(line: &str) -> Option<CallEndReason> {
+    match line.trim() {
+        "NO CARRIER" => Some(CallEndReason::Remote),
+        "BUSY" => Some(CallEndReason::Busy),
+        "NO ANSWER" => Some(CallEndReason::NoAnswer),
+        _ => None,
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct CallTracker {
     calls: Vec<Call>,
     /// Calls hung up here that were still listed at the last reading.
     hung_up_here: BTreeSet<u8>,
-    /// What the modem said about a call ending since the last reading.
-    end_hint: Option<CallEndReason>,
 }
 
 impl CallTracker {
     /// Takes a new reading; returns what to report: the list if it
     /// changed, then each call that is gone and why. `lost` overrides
-    /// every reason (the modem restarted).
-    fn update(&mut self, now: Vec<Call>, lost: bool) -> Vec<Indication> {
+    /// every reason (the modem restarted); `hint` is what the modem said
+    /// about a call ending, used up when a call is gone.
+    fn update(
+        &mut self,
+        now: Vec<Call>,
+        lost: bool,
+        hint: &mut Option<CallEndReason>,
+    ) -> Vec<Indication> {
         let mut out = Vec::new();
         // A call index reused by another call between readings is a new call.
         let same =
@@ -49,13 +63,18 @@ impl CallTracker {
             } else if self.hung_up_here.contains(&id) {
                 CallEndReason::Local
             } else {
-                self.end_hint.unwrap_or(CallEndReason::Remote)
+                hint.unwrap_or(CallEndReason::Remote)
             };
             out.push(Indication::CallEnded { id, reason });
         }
+        if out
+            .iter()
+            .any(|i| matches!(i, Indication::CallEnded { .. }))
+        {
+            *hint = None;
+        }
         self.hung_up_here
             .retain(|id| now.iter().any(|c| c.id == *id));
-        self.end_hint = None;
         self.calls = now;
         out
     }
@@ -89,8 +108,13 @@ impl Driver {
         // Held across the reading, so that reports keep the readings' order.
         let mut tracker = lock(&self.calls);
         let calls = self.read_calls()?;
-        for indication in tracker.update(calls.clone(), false) {
+        let mut hint = lock(&self.call_end_hint);
+        for indication in tracker.update(calls.clone(), false, &mut hint) {
             self.emit(indication);
+        }
+        drop(hint);
+        if tracker.is_settling() {
+            self.link.wake_worker();
         }
         Ok(calls)
     }
@@ -99,7 +123,7 @@ impl Driver {
     pub fn settle_calls(&self) -> Result<(), ModemError> {
         let mut tracker = lock(&self.calls);
         let calls = self.read_calls()?;
-        tracker.update(calls, false);
+        tracker.update(calls, false, &mut None);
         Ok(())
     }
 
@@ -108,15 +132,19 @@ impl Driver {
     pub fn calls_after_restart(&self) {
         let mut tracker = lock(&self.calls);
         let calls = self.read_calls().unwrap_or_default();
-        for indication in tracker.update(calls, true) {
+        for indication in tracker.update(calls, true, &mut None) {
             self.emit(indication);
         }
     }
 
-    /// `NO CARRIER`, `BUSY` or `NO ANSWER`: says why the call that is gone
-    /// at the next reading ended.
-    pub fn call_end_hint(&self, reason: CallEndReason) {
-        lock(&self.calls).end_hint = Some(reason);
+    /// `NO CARRIER`, `BUSY` or `NO ANSWER`: reads the calls with the
+    /// reason in hand; a reason no call used (the call was gone at an
+    /// earlier reading) is dropped then.
+    pub fn call_ended(&self, reason: CallEndReason) -> Result<(), ModemError> {
+        lock(&self.call_end_hint).get_or_insert(reason);
+        let result = self.refresh_calls().map(drop);
+        *lock(&self.call_end_hint) = None;
+        result
     }
 
     pub fn calls_are_settling(&self) -> bool {
@@ -253,11 +281,12 @@ mod tests {
         tracker.update(
             vec![call(1, CallState::Active), call(2, CallState::Held)],
             false,
+            &mut None,
         );
         tracker.hung_up_here.insert(2);
-        tracker.end_hint = Some(CallEndReason::Remote);
+        let mut hint = Some(CallEndReason::Remote);
 
-        let out = tracker.update(vec![], false);
+        let out = tracker.update(vec![], false, &mut hint);
 
         assert_eq!(
             out,
@@ -277,29 +306,41 @@ mod tests {
     }
 
     #[test]
-    fn busy_hint_names_the_reason_and_is_used_once() {
+    fn busy_hint_names_the_reason_and_is_used_up_only_by_a_call_that_ended() {
         let mut tracker = CallTracker::default();
-        tracker.update(vec![call(1, CallState::Alerting)], false);
-        tracker.end_hint = Some(CallEndReason::Busy);
-        let out = tracker.update(vec![], false);
+        tracker.update(vec![call(1, CallState::Alerting)], false, &mut None);
+        let mut hint = Some(CallEndReason::Busy);
+
+        tracker.update(vec![call(1, CallState::Alerting)], false, &mut hint);
+        assert_eq!(hint, Some(CallEndReason::Busy));
+        let out = tracker.update(vec![], false, &mut hint);
+
         assert!(out.contains(&Indication::CallEnded {
             id: 1,
             reason: CallEndReason::Busy
         }));
-        assert_eq!(tracker.end_hint, None);
+        assert_eq!(hint, None);
+    }
+
+    #[test]
+    fn call_ending_words_give_their_reasons() {
+        assert_eq!(end_reason_of("BUSY"), Some(CallEndReason::Busy));
+        assert_eq!(end_reason_of("NO ANSWER"), Some(CallEndReason::NoAnswer));
+        assert_eq!(end_reason_of("NO CARRIER"), Some(CallEndReason::Remote));
+        assert_eq!(end_reason_of("RING"), None);
     }
 
     #[test]
     fn unchanged_list_reports_nothing_and_a_reused_index_is_a_new_call() {
         let mut tracker = CallTracker::default();
-        tracker.update(vec![call(1, CallState::Active)], false);
+        tracker.update(vec![call(1, CallState::Active)], false, &mut None);
         assert!(tracker
-            .update(vec![call(1, CallState::Active)], false)
+            .update(vec![call(1, CallState::Active)], false, &mut None)
             .is_empty());
 
         let mut other = call(1, CallState::Incoming);
         other.number = Some("+15550999".into());
-        let out = tracker.update(vec![other.clone()], false);
+        let out = tracker.update(vec![other.clone()], false, &mut None);
 
         assert_eq!(out.len(), 2);
         assert_eq!(out[0], Indication::Calls(vec![other]));
@@ -309,9 +350,9 @@ mod tests {
     #[test]
     fn lost_modem_ends_every_call_with_modem_lost() {
         let mut tracker = CallTracker::default();
-        tracker.update(vec![call(3, CallState::Active)], false);
+        tracker.update(vec![call(3, CallState::Active)], false, &mut None);
         tracker.hung_up_here.insert(3);
-        let out = tracker.update(vec![], true);
+        let out = tracker.update(vec![], true, &mut None);
         assert_eq!(
             out[1],
             Indication::CallEnded {

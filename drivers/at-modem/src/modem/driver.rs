@@ -4,12 +4,12 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use yunhal::modem::Indication;
+use yunhal::modem::{CallEndReason, Indication};
 
-use super::calls::CallTracker;
+use super::calls::{end_reason_of, CallTracker};
 use super::config::AtModemConfig;
 use super::data::DataState;
 use super::error::ModemError;
@@ -20,13 +20,17 @@ use super::sim::SimCache;
 use super::sms::SmsState;
 use super::ussd::UssdSlot;
 use crate::at::parse::ParseError;
-use crate::at::{commands, Command, Response};
+use crate::at::{commands, Command, Notification, Response};
 
 pub(crate) struct Driver {
     pub config: AtModemConfig,
     pub link: Link,
     pub indications: Indications,
     pub calls: Mutex<CallTracker>,
+    /// Why the call that is gone at the next `+CLCC` reading ended, as the
+    /// modem said (`NO CARRIER`, `BUSY`, `NO ANSWER`): set on the reader
+    /// thread, so that a reading whose answer came after the word sees it.
+    pub call_end_hint: Arc<Mutex<Option<CallEndReason>>>,
     pub network: Mutex<NetworkCache>,
     pub sim: Mutex<SimCache>,
     pub sms: Mutex<SmsState>,
@@ -37,8 +41,18 @@ pub(crate) struct Driver {
 
 impl Driver {
     pub fn new(config: AtModemConfig, events: Sender<Event>) -> Driver {
+        let call_end_hint = Arc::new(Mutex::new(None));
+        let hint = Arc::clone(&call_end_hint);
+        let observer = Arc::new(move |note: &Notification| {
+            if let Notification::Urc(urc) = note {
+                if let Some(reason) = end_reason_of(&urc.line) {
+                    *lock(&hint) = Some(reason);
+                }
+            }
+        });
         Driver {
-            link: Link::new(events, config.recovery.timeouts),
+            link: Link::new(events, config.recovery.timeouts, observer),
+            call_end_hint,
             indications: Indications::new(config.indication_capacity),
             calls: Mutex::default(),
             network: Mutex::default(),

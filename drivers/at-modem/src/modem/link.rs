@@ -22,6 +22,8 @@ pub(crate) enum Event {
     Note { generation: u64, note: Notification },
     /// A command timed out or the port failed: look at the link's health.
     Check,
+    /// Something the worker polls changed (a call started): plan again.
+    Wake,
     /// The modem is being dropped.
     Stop,
 }
@@ -31,8 +33,13 @@ struct Current {
     channel: Arc<AtChannel>,
 }
 
+/// Sees each notification on the reader thread, in line order, before the
+/// worker does and before the command that the line preceded returns.
+pub(crate) type Observer = Arc<dyn Fn(&Notification) + Send + Sync>;
+
 pub(crate) struct Link {
     current: RwLock<Option<Current>>,
+    observer: Observer,
     generations: AtomicU64,
     events: Sender<Event>,
     worker: OnceLock<ThreadId>,
@@ -44,9 +51,10 @@ pub(crate) struct Link {
 }
 
 impl Link {
-    pub fn new(events: Sender<Event>, threshold: u32) -> Link {
+    pub fn new(events: Sender<Event>, threshold: u32, observer: Observer) -> Link {
         Link {
             current: RwLock::new(None),
+            observer,
             generations: AtomicU64::new(0),
             events,
             worker: OnceLock::new(),
@@ -67,7 +75,9 @@ impl Link {
     {
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
         let events = self.events.clone();
+        let observer = Arc::clone(&self.observer);
         let channel = AtChannel::with_sink(reader, writer, move |note| {
+            observer(&note);
             // The worker gone means the modem is being dropped.
             let _ = events.send(Event::Note { generation, note });
         })?;
@@ -120,20 +130,27 @@ impl Link {
             }
             Err(AtError::Timeout { .. }) => {
                 self.timeouts.fetch_add(1, Ordering::AcqRel);
-                self.wake_worker();
+                self.ask_for_check();
             }
             Err(AtError::Closed | AtError::Io { .. }) => {
                 self.lost.store(true, Ordering::Release);
-                self.wake_worker();
+                self.ask_for_check();
             }
             Err(_) => {}
         }
         result.map_err(|e| ModemError::command(&text, e))
     }
 
-    fn wake_worker(&self) {
+    fn ask_for_check(&self) {
         if !self.on_worker() {
             let _ = self.events.send(Event::Check);
+        }
+    }
+
+    /// Makes the worker plan its polling again.
+    pub fn wake_worker(&self) {
+        if !self.on_worker() {
+            let _ = self.events.send(Event::Wake);
         }
     }
 

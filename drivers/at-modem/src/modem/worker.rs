@@ -65,7 +65,7 @@ impl Worker {
                     }
                 }
                 Some(Event::Check) => self.check_link(),
-                Some(Event::Stop) | None => {}
+                Some(Event::Wake | Event::Stop) | None => {}
             }
             self.run_timers();
         }
@@ -129,10 +129,6 @@ impl Worker {
 
     fn on_unsolicited(&mut self, unsolicited: Unsolicited) -> Result<(), Stopped> {
         let driver = Arc::clone(&self.driver);
-        let ended = |reason| {
-            driver.call_end_hint(reason);
-            driver.refresh_calls().map(drop)
-        };
         let result: Result<(), ModemError> = match unsolicited {
             Unsolicited::Registration {
                 prefix,
@@ -150,9 +146,9 @@ impl Worker {
                 });
                 Ok(())
             }
-            Unsolicited::CallEnded => ended(CallEndReason::Remote),
-            Unsolicited::Busy => ended(CallEndReason::Busy),
-            Unsolicited::NoAnswer => ended(CallEndReason::NoAnswer),
+            Unsolicited::CallEnded => driver.call_ended(CallEndReason::Remote),
+            Unsolicited::Busy => driver.call_ended(CallEndReason::Busy),
+            Unsolicited::NoAnswer => driver.call_ended(CallEndReason::NoAnswer),
             Unsolicited::NewMessage(stored) | Unsolicited::NewStatusReport(stored) => {
                 driver.read_stored(&stored.memory, stored.index)
             }
