@@ -141,3 +141,17 @@ fn airplane_mode_drops_registration_and_on_brings_it_back() {
     rig.expect(|i| matches!(i, Indication::Registration(s) if s.is_registered()));
     assert_eq!(rig.modem.power().unwrap(), PowerState::On);
 }
+
+#[test]
+fn sim_locked_again_by_power_off_is_reported_and_unlocked_with_the_known_pin() {
+    let rig = Rig::registered();
+
+    rig.modem.set_power(PowerState::Off).unwrap();
+    rig.modem.set_power(PowerState::On).unwrap();
+
+    rig.expect(|i| *i == Indication::Sim(SimStatus::PinRequired));
+    rig.expect(|i| *i == Indication::Sim(SimStatus::Ready));
+    let state = rig.sim.state();
+    assert_eq!(state.sim, SimState::Ready);
+    assert_eq!(state.pin_attempts, 3);
+}

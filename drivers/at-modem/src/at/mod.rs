@@ -12,8 +12,9 @@
 //! # For driver authors
 //! Build a [`Command`] with [`commands`], run it with
 //! [`AtChannel::command`], and parse the [`Response`] lines with the
-//! matching function in [`parse`]. URCs come on the channel's receiver;
-//! [`Urc::parse`] types them.
+//! matching function in [`parse`]. URCs come on the channel's receiver
+//! (or to the sink of [`AtChannel::with_sink`]); [`Urc::parse`] types
+//! them. [`crate::modem`] is the driver built this way.
 
 pub mod channel;
 pub mod command;

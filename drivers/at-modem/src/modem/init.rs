@@ -2,6 +2,10 @@
 //! restart: the port's settings and URCs, the SIM (PIN), SMS, and a fresh
 //! reading of registration and packet data.
 //!
+//! `+CSCS` is left alone: SMS go as PDUs, which carry their own
+//! alphabet, and the only text the modem converts (USSD, `+CLIP`, `+COPS`
+//! names) is read as sent, UCS-2 hex decoded where the data coding says so.
+//!
 //! A command the modem refuses is skipped (a modem may lack `+CEREG` or a
 //! vendor command); one it does not answer stops the sequence, since
 //! nothing after it would be answered either.

@@ -191,6 +191,23 @@ fn ussd_answer_inside_the_command_response_is_returned() {
 }
 
 #[test]
+fn ussd_from_the_network_with_no_request_waiting_is_an_indication() {
+    let fake = FakeModem::new(|_, _| None);
+    let modem = open(&fake, false);
+
+    fake.send("\r\n+CUSD: 1,\"Reply 1 for offers\",15\r\n");
+
+    let indication = expect(&modem, |i| matches!(i, Indication::Ussd(_)));
+    assert_eq!(
+        indication,
+        Indication::Ussd(yunhal::modem::UssdResponse {
+            status: UssdStatus::ActionRequired,
+            text: Some("Reply 1 for offers".into())
+        })
+    );
+}
+
+#[test]
 fn unanswered_ussd_times_out_without_counting_against_the_modem() {
     let fake = FakeModem::new(|_, _| None);
     let modem = open(&fake, false);
