@@ -206,12 +206,13 @@ fn read_loop<R: Read>(mut reader: R, shared: &Shared) {
 
 #[cfg(test)]
 mod tests {
-    use std::io::{BufRead, BufReader};
+    use std::io::BufReader;
     use std::os::unix::net::UnixStream;
 
     use super::*;
     use crate::at::commands;
     use crate::at::parse::network::parse_csq;
+    use crate::at::test_support::read_token;
 
     /// A scripted modem: reads command lines (ended by CR) and payloads
     /// (ended by Ctrl-Z) and writes what `script` answers; `None` hangs up.
@@ -223,25 +224,7 @@ mod tests {
         thread::spawn(move || {
             let mut writer = theirs.try_clone().unwrap();
             let mut reader = BufReader::new(theirs);
-            loop {
-                let mut token = Vec::new();
-                loop {
-                    let available = match reader.fill_buf() {
-                        Ok([]) | Err(_) => return,
-                        Ok(bytes) => bytes,
-                    };
-                    let end = available.iter().position(|&b| b == b'\r' || b == 0x1a);
-                    let take = end.map_or(available.len(), |i| i + 1);
-                    token.extend_from_slice(&available[..take]);
-                    reader.consume(take);
-                    if end.is_some() {
-                        break;
-                    }
-                }
-                token.pop();
-                let text = String::from_utf8_lossy(&token)
-                    .trim_start_matches('\x1b')
-                    .to_string();
+            while let Some(text) = read_token(&mut reader) {
                 match script(&text) {
                     Some(reply) => {
                         if writer.write_all(&reply).is_err() {

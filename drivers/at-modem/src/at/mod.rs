@@ -24,6 +24,9 @@ pub mod framer;
 pub mod parse;
 pub mod urc;
 
+#[cfg(test)]
+pub(crate) mod test_support;
+
 pub use channel::{AtChannel, Notification};
 pub use command::{AtError, Command, CommandKind, Final, Response};
 pub use engine::{AtEngine, CommandId, Event};

@@ -92,15 +92,8 @@ impl CallTracker {
 
 impl Driver {
     fn read_calls(&self) -> Result<Vec<Call>, ModemError> {
-        let command = commands::list_calls();
-        let text = command.text().to_owned();
-        let response = self.run(command)?;
-        let mut calls = Vec::new();
-        for line in response.lines.iter().filter(|l| l.starts_with("+CLCC")) {
-            let info = parse_clcc(line).map_err(|e| ModemError::parse(&text, e))?;
-            calls.extend(convert::call(&info));
-        }
-        Ok(calls)
+        let calls = self.query_all(commands::list_calls(), "+CLCC", parse_clcc)?;
+        Ok(calls.iter().filter_map(convert::call).collect())
     }
 
     /// Reads the calls and reports what changed.

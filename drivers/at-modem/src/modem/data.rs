@@ -40,43 +40,26 @@ fn check_apn(apn: &str) -> Result<(), ModemError> {
 
 impl Driver {
     fn contexts(&self) -> Result<Vec<PdpContext>, ModemError> {
-        let command = commands::pdp_contexts();
-        let text = command.text().to_owned();
-        let response = self.run(command)?;
-        response
-            .lines
-            .iter()
-            .filter(|l| l.starts_with("+CGDCONT"))
-            .map(|l| parse_cgdcont(l).map_err(|e| ModemError::parse(&text, e)))
-            .collect()
+        self.query_all(commands::pdp_contexts(), "+CGDCONT", parse_cgdcont)
     }
 
     fn active_cids(&self) -> Result<BTreeSet<u8>, ModemError> {
-        let command = commands::pdp_activation_states();
-        let text = command.text().to_owned();
-        let response = self.run(command)?;
-        let mut active = BTreeSet::new();
-        for line in response.lines.iter().filter(|l| l.starts_with("+CGACT")) {
-            let (cid, on) = parse_cgact(line).map_err(|e| ModemError::parse(&text, e))?;
-            if on {
-                active.extend(u8::try_from(cid).ok());
-            }
-        }
-        Ok(active)
+        let states = self.query_all(commands::pdp_activation_states(), "+CGACT", parse_cgact)?;
+        Ok(states
+            .into_iter()
+            .filter(|&(_, on)| on)
+            .filter_map(|(cid, _)| u8::try_from(cid).ok())
+            .collect())
     }
 
     fn addresses(&self, cid: u8) -> Result<Vec<String>, ModemError> {
         let command = commands::pdp_addresses(Some(cid));
-        let text = command.text().to_owned();
-        let response = self.run(command)?;
-        let mut addresses = Vec::new();
-        for line in response.lines.iter().filter(|l| l.starts_with("+CGPADDR")) {
-            let parsed = parse_cgpaddr(line).map_err(|e| ModemError::parse(&text, e))?;
-            if parsed.cid == u32::from(cid) {
-                addresses.extend(parsed.addresses.iter().map(ToString::to_string));
-            }
-        }
-        Ok(addresses)
+        let lists = self.query_all(command, "+CGPADDR", parse_cgpaddr)?;
+        Ok(lists
+            .iter()
+            .filter(|list| list.cid == u32::from(cid))
+            .flat_map(|list| list.addresses.iter().map(ToString::to_string))
+            .collect())
     }
 
     fn connection(&self, context: &PdpContext, active: bool) -> Result<DataConnection, ModemError> {

@@ -19,7 +19,7 @@ use super::network::NetworkCache;
 use super::sim::SimCache;
 use super::sms::SmsState;
 use super::ussd::UssdSlot;
-use crate::at::parse::ParseError;
+use crate::at::parse::{has_prefix, ParseError};
 use crate::at::{commands, Command, Notification, Response};
 
 pub(crate) struct Driver {
@@ -111,6 +111,47 @@ impl Driver {
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::Release);
         self.link.stop_worker();
+    }
+
+    /// The `prefix` line of `response`, parsed with `parse`.
+    pub fn parse_line<T>(
+        response: &Response,
+        prefix: &'static str,
+        command: &str,
+        parse: fn(&str) -> Result<T, ParseError>,
+    ) -> Result<T, ModemError> {
+        let line = Driver::line(response, prefix, command)?;
+        parse(line).map_err(|e| ModemError::parse(command, e))
+    }
+
+    /// Runs `command` and parses its `prefix` line with `parse`.
+    pub fn query<T>(
+        &self,
+        command: Command,
+        prefix: &'static str,
+        parse: fn(&str) -> Result<T, ParseError>,
+    ) -> Result<T, ModemError> {
+        let text = command.text().to_owned();
+        let response = self.run(command)?;
+        Driver::parse_line(&response, prefix, &text, parse)
+    }
+
+    /// Runs `command` and parses each of its `prefix` lines (a list:
+    /// `+CLCC`, `+CGDCONT`).
+    pub fn query_all<T>(
+        &self,
+        command: Command,
+        prefix: &'static str,
+        parse: fn(&str) -> Result<T, ParseError>,
+    ) -> Result<Vec<T>, ModemError> {
+        let text = command.text().to_owned();
+        let response = self.run(command)?;
+        response
+            .lines
+            .iter()
+            .filter(|l| has_prefix(l, prefix))
+            .map(|l| parse(l).map_err(|e| ModemError::parse(&text, e)))
+            .collect()
     }
 
     pub fn emit(&self, indication: Indication) {

@@ -17,7 +17,7 @@ use crate::at::parse::network::{
     Registration, SignalQuality,
 };
 use crate::at::parse::sim::{parse_identity_line, parse_imei};
-use crate::at::{Command, ParseError, Response};
+use crate::at::{Command, ParseError};
 
 /// Registration in one domain.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -85,29 +85,7 @@ impl NetworkCache {
     }
 }
 
-fn parse_with<T>(
-    response: &Response,
-    prefix: &'static str,
-    command: &str,
-    parse: fn(&str) -> Result<T, ParseError>,
-) -> Result<T, ModemError> {
-    let line = Driver::line(response, prefix, command)?;
-    parse(line).map_err(|e| ModemError::parse(command, e))
-}
-
 impl Driver {
-    /// Runs `command` and parses its `prefix` line with `parse`.
-    fn query<T>(
-        &self,
-        command: Command,
-        prefix: &'static str,
-        parse: fn(&str) -> Result<T, ParseError>,
-    ) -> Result<T, ModemError> {
-        let text = command.text().to_owned();
-        let response = self.run(command)?;
-        parse_with(&response, prefix, &text, parse)
-    }
-
     pub fn power(&self) -> Result<PowerState, ModemError> {
         let fun = self.query(commands::functionality_query(), "+CFUN", parse_cfun)?;
         match fun {
@@ -265,7 +243,7 @@ impl Driver {
             ..SignalStrength::default()
         };
         if let Some(response) = self.run_optional(commands::extended_signal_quality())? {
-            if let Ok(extended) = parse_with(&response, "+CESQ", "AT+CESQ", parse_cesq) {
+            if let Ok(extended) = Driver::parse_line(&response, "+CESQ", "AT+CESQ", parse_cesq) {
                 signal.rsrp = extended.rsrp.map(|d| convert::dbm(d.0));
                 signal.rsrq = extended.rsrq.map(|q| convert::decibels(q.as_db()));
             }

@@ -51,8 +51,7 @@ impl Driver {
         let text = command.text().to_owned();
         match self.run(command) {
             Ok(response) => {
-                let line = Driver::line(&response, "+CPIN", &text)?;
-                let state = parse_cpin(line).map_err(|e| ModemError::parse(&text, e))?;
+                let state = Driver::parse_line(&response, "+CPIN", &text, parse_cpin)?;
                 Ok(convert::sim_status(&state))
             }
             Err(e) => match e.cme_code() {
@@ -68,11 +67,7 @@ impl Driver {
     }
 
     fn radio_is_off(&self) -> Result<bool, ModemError> {
-        let command = commands::functionality_query();
-        let text = command.text().to_owned();
-        let response = self.run(command)?;
-        let line = Driver::line(&response, "+CFUN", &text)?;
-        let fun = parse_cfun(line).map_err(|e| ModemError::parse(&text, e))?;
+        let fun = self.query(commands::functionality_query(), "+CFUN", parse_cfun)?;
         Ok(fun == Functionality::Minimum)
     }
 

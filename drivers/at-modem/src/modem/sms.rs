@@ -224,8 +224,12 @@ impl Driver {
                 commands::send_sms_pdu(&bytes).map_err(|e| ModemError::command("AT+CMGS", e))?;
             let command_text = command.text().to_owned();
             let response = self.run_network(command)?;
-            let line = Driver::line(&response, "+CMGS", &command_text)?;
-            references.push(parse_cmgs(line).map_err(|e| ModemError::parse(&command_text, e))?);
+            references.push(Driver::parse_line(
+                &response,
+                "+CMGS",
+                &command_text,
+                parse_cmgs,
+            )?);
         }
         Ok(SentSms { references })
     }

@@ -76,19 +76,10 @@ impl Rig {
     /// The first indication that `matches`, skipping others; fails after
     /// `WAIT`.
     pub fn expect(&self, matches: impl Fn(&Indication) -> bool) -> Indication {
-        let deadline = Instant::now() + WAIT;
-        let mut seen = Vec::new();
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.modem.next_indication(left) {
-                Some(i) if matches(&i) => return i,
-                Some(i) => seen.push(i),
-                None => break,
-            }
-        }
-        panic!("no matching indication within {WAIT:?}; saw {seen:#?}");
+        self.expect_within(WAIT, matches)
     }
 
-    /// Every indication that arrives within `quiet`.
+    /// Every indication until none comes for 50 ms.
     pub fn drain(&self) -> Vec<Indication> {
         std::iter::from_fn(|| self.modem.next_indication(Duration::from_millis(50))).collect()
     }

@@ -3,7 +3,7 @@
 //! send URCs, silence the modem or close the port, and read the log of
 //! commands.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::net::Shutdown;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use crate::at::test_support::read_token;
 use crate::modem::{AtModemConfig, Port, RecoveryConfig, Stream, Vendor};
 
 /// What the script answers to a command line (or a payload after `> `),
@@ -188,25 +189,7 @@ fn serve(stream: UnixStream, shared: &Shared) {
         return;
     };
     let mut reader = BufReader::new(stream);
-    loop {
-        let mut token = Vec::new();
-        loop {
-            let available = match reader.fill_buf() {
-                Ok([]) | Err(_) => return,
-                Ok(bytes) => bytes,
-            };
-            let end = available.iter().position(|&b| b == b'\r' || b == 0x1a);
-            let take = end.map_or(available.len(), |i| i + 1);
-            token.extend_from_slice(&available[..take]);
-            reader.consume(take);
-            if end.is_some() {
-                break;
-            }
-        }
-        token.pop();
-        let line = String::from_utf8_lossy(&token)
-            .trim_start_matches(['\x1b', '\n'])
-            .to_string();
+    while let Some(line) = read_token(&mut reader) {
         let reply = {
             let mut state = shared.state.lock().unwrap();
             if state.silent {
