@@ -434,7 +434,12 @@ impl Engine {
                         let (rsrp, rsrq) = self.lte_quality();
                         let rssi = self.network.signal_dbm(self.now);
                         let (cell, tac) = (o.cell_id, o.area_code);
-                        format!("+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",{mcc},{mnc},{cell:X},101,1300,3,5,5,{tac:X},{rsrp},{rsrq},{rssi},15,40")
+                        // SINR follows RSRP (about 14 dB at -97 dBm), sent
+                        // as the EG25-G does: fifths of a dB from -20 dB,
+                        // 0..=250.
+                        let sinr_db = ((rsrp + 125) / 2).clamp(-20, 30);
+                        let sinr = (sinr_db + 20) * 5;
+                        format!("+QENG: \"servingcell\",\"NOCONN\",\"LTE\",\"FDD\",{mcc},{mnc},{cell:X},101,1300,3,5,5,{tac:X},{rsrp},{rsrq},{rssi},{sinr},40")
                     }
                     Some(_) => "+QENG: \"servingcell\",\"NOCONN\",\"GSM\"".to_owned(),
                     None => "+QENG: \"servingcell\",\"SEARCH\"".to_owned(),
