@@ -156,8 +156,31 @@ impl DynSensorDevice for Ticker {
     }
 }
 
+/// Where the processes run, as in yunhal-ipc's benchmark: `same`
+/// (default) puts every process and thread of the bench on CPU 0, so that
+/// no wake-up crosses cores (on a VM one that does costs tens of
+/// microseconds and lands at random); `split` puts the clients on CPU 1;
+/// `any` leaves placement to the scheduler.
+const CPUS_ENV: &str = "YUNHAL_BENCH_CPUS";
+
+fn pin(client: bool) {
+    let mode = std::env::var(CPUS_ENV).unwrap_or_else(|_| "same".into());
+    let cpu = match (mode.as_str(), client) {
+        ("same", _) | ("split", false) => 0,
+        ("split", true) => 1,
+        _ => return,
+    };
+    let mut set = rustix::thread::CpuSet::new();
+    set.set(cpu);
+    if let Err(e) = rustix::thread::sched_setaffinity(None, &set) {
+        eprintln!("# cannot pin to CPU {cpu}: {e}");
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // Before any thread starts: threads inherit the placement.
+    pin(args.len() > 1 && !args[1].starts_with("--"));
     match args.get(1).map(String::as_str) {
         Some("client-throughput") => return client_throughput(&args[2..]),
         Some("client-latency") => return client_latency(&args[2..]),
