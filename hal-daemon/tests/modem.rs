@@ -116,7 +116,20 @@ fn sim_modem(dir: &TestDir, args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn status_shows_the_simulated_modem_sim_and_network() {
-    let (dir, _daemon, _client) = start();
+    let (dir, _daemon, client) = start();
+    // The signal is read again once registered: the LTE cell's SINR.
+    let deadline = Instant::now() + WAIT;
+    while client
+        .modem
+        .get_status()
+        .unwrap()
+        .signal
+        .and_then(|s| s.sinr)
+        .is_none()
+    {
+        assert!(Instant::now() < deadline, "no SINR reported");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
     let status = json(&yunctl(&dir, &["modem", "status", "--json"]));
 

@@ -231,6 +231,9 @@ impl Driver {
         };
         if let Some(status) = report {
             self.emit(Indication::Registration(status));
+            // The serving cell changed: the LTE figures of the signal come
+            // and go with it.
+            self.poll_signal()?;
         }
         Ok(())
     }
@@ -267,13 +270,22 @@ impl Driver {
     }
 
     /// The EG25-G's `+QIND: "csq"`: RSSI only; the LTE figures of the last
-    /// reading are kept.
+    /// reading are kept. Before any reading, one is taken, so that the
+    /// first report does not lose them.
     pub fn on_signal_report(&self, quality: &SignalQuality) {
-        let last = lock(&self.network).signal.unwrap_or_default();
-        self.report_signal(SignalStrength {
-            rssi: quality.rssi.map(|d| convert::dbm(d.0)),
-            ..last
-        });
+        let rssi = quality.rssi.map(|d| convert::dbm(d.0));
+        let last = lock(&self.network).signal;
+        let last = match last {
+            Some(last) => last,
+            None => match self.signal() {
+                Ok(full) => full,
+                Err(error) => {
+                    tracing::debug!(%error, "reading the signal after +QIND: \"csq\"");
+                    SignalStrength::default()
+                }
+            },
+        };
+        self.report_signal(SignalStrength { rssi, ..last });
     }
 
     fn report_signal(&self, signal: SignalStrength) {
