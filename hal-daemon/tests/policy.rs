@@ -38,7 +38,7 @@ fn policy_denying_a_method_gives_yunctl_a_security_error_naming_it() {
 }
 
 #[test]
-fn default_policy_lets_another_user_list_but_not_restart() {
+fn default_policy_lets_another_user_list_but_not_restart_nor_use_the_modem() {
     if !rustix::process::getuid().is_root() {
         eprintln!("skipped: needs root to run yunctl as another user");
         return;
@@ -60,6 +60,7 @@ fn default_policy_lets_another_user_list_but_not_restart() {
     let sim = as_nobody(&["sim", "sensors", "light", "5"]).unwrap();
     let inject = as_nobody(&["sim", "sensors", "inject", "light", "5"]).unwrap();
     let sensors = as_nobody(&["sensors", "list", "--json"]).unwrap();
+    let modem = as_nobody(&["modem", "dial", "+15550100"]).unwrap();
 
     assert_eq!(json(&list)["services"][0]["state"], "running");
     assert_eq!(restart.status.code(), Some(1));
@@ -77,6 +78,12 @@ fn default_policy_lets_another_user_list_but_not_restart() {
     let err = stderr(&inject);
     assert!(
         err.contains("may not call yunhal.sensors.ISensors.inject"),
+        "{err}"
+    );
+    assert_eq!(modem.status.code(), Some(1));
+    let err = stderr(&modem);
+    assert!(
+        err.contains("may not call yunhal.modem.IModem.dial"),
         "{err}"
     );
     assert!(sensors.status.success(), "{}", stderr(&sensors));
