@@ -342,7 +342,7 @@ impl IModem for Modem {
     }
 
     fn send_sms(&self, to: String, text: String, request_report: bool) -> Result<SentSms, Status> {
-        tracing::info!(caller = %caller_name(), parts_for = text.chars().count(), "send_sms");
+        tracing::info!(caller = %caller_name(), chars = text.chars().count(), "send_sms");
         self.device()
             .send_sms(&to, &text, request_report)
             .map_err(|e| status("send_sms", e))
