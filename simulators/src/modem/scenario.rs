@@ -27,10 +27,10 @@
 //! each with file:line:column and the key.
 
 use super::{ModemClock, ModemSim, RegState};
-use crate::scenario::{ScenarioError, ScenarioErrors};
-use std::ops::Range;
+use crate::scenario::timeline::{self, Timeline, Value};
+use crate::scenario::ScenarioErrors;
+use std::ops::{Deref, DerefMut, Range};
 use toml::de::{DeTable, DeValue};
-use toml::Spanned;
 use yunhal::time::Nanos;
 
 /// A parsed modem scenario.
@@ -107,37 +107,13 @@ impl ModemAction {
 impl ModemScenario {
     /// Parses the TOML `text` of the scenario called `name`.
     pub fn parse(name: &str, text: &str) -> Result<ModemScenario, ScenarioErrors> {
-        let (root, syntax_errors) = DeTable::parse_recoverable(text);
-        let mut parser = Parser {
-            name,
-            text,
-            errors: Vec::new(),
-        };
-        for error in &syntax_errors {
-            parser.error(error.span().unwrap_or(0..0), None, error.message());
-        }
-        let mut scenario = ModemScenario {
+        let mut parser = Parser(Timeline::new(name, text));
+        let (description, events) = timeline::parse(&mut parser, Parser::event)?;
+        Ok(ModemScenario {
             name: name.to_owned(),
-            description: None,
-            events: Vec::new(),
-        };
-        for (key, value) in root.get_ref() {
-            match key.get_ref().as_ref() {
-                "description" => scenario.description = parser.string(value, "description"),
-                "event" => scenario.events = parser.events(value),
-                other => parser.error(
-                    key.span(),
-                    Some(other),
-                    "unknown key; expected description or [[event]]",
-                ),
-            }
-        }
-        if parser.errors.is_empty() {
-            Ok(scenario)
-        } else {
-            parser.errors.sort_by_key(|e| (e.line, e.column));
-            Err(ScenarioErrors(parser.errors))
-        }
+            description,
+            events,
+        })
     }
 }
 
@@ -190,43 +166,23 @@ impl ModemScenarioPlayer {
 const EVENT_KEYS: &str = "at, incoming_call, remote_answer, remote_hangup, sms, signal_dbm, \
 fade_signal, registration, reboot, silent, clear_silence, garbage, partial_line, echo";
 
-struct Parser<'a> {
-    name: &'a str,
-    text: &'a str,
-    errors: Vec<ScenarioError>,
+/// The modem scenario's reader of event tables, over the shared timeline.
+struct Parser<'a>(Timeline<'a>);
+
+impl<'a> Deref for Parser<'a> {
+    type Target = Timeline<'a>;
+    fn deref(&self) -> &Timeline<'a> {
+        &self.0
+    }
 }
 
-type Value<'a> = Spanned<DeValue<'a>>;
+impl DerefMut for Parser<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
 
 impl Parser<'_> {
-    fn error(&mut self, span: Range<usize>, key: Option<&str>, message: impl Into<String>) {
-        let before = &self.text[..span.start.min(self.text.len())];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        self.errors.push(ScenarioError {
-            file: self.name.to_owned(),
-            line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
-            key: key.map(str::to_owned),
-            message: message.into(),
-        });
-    }
-
-    fn events(&mut self, value: &Value<'_>) -> Vec<ModemEvent> {
-        let DeValue::Array(array) = value.get_ref() else {
-            self.error(value.span(), Some("event"), "expected [[event]] tables");
-            return Vec::new();
-        };
-        let mut events = Vec::new();
-        for (i, item) in array.iter().enumerate() {
-            let path = format!("event[{}]", i + 1);
-            match item.get_ref() {
-                DeValue::Table(table) => events.extend(self.event(item.span(), table, &path)),
-                _ => self.error(item.span(), Some(&path), "expected a table"),
-            }
-        }
-        events
-    }
-
     fn event(&mut self, span: Range<usize>, table: &DeTable<'_>, path: &str) -> Option<ModemEvent> {
         let errors_before = self.errors.len();
         let mut at = None;
@@ -277,26 +233,12 @@ impl Parser<'_> {
         if self.errors.len() > errors_before {
             return None;
         }
-        let line = self.text[..span.start.min(self.text.len())]
-            .matches('\n')
-            .count()
-            + 1;
+        let line = self.line_of(span.start);
         Some(ModemEvent {
             at: at?,
             line,
             actions,
         })
-    }
-
-    fn string(&mut self, value: &Value<'_>, path: &str) -> Option<String> {
-        match value.get_ref() {
-            DeValue::String(s) => Some(s.to_string()),
-            other => {
-                let message = format!("expected a string, found {}", other.type_str());
-                self.error(value.span(), Some(path), message);
-                None
-            }
-        }
     }
 
     fn boolean(&mut self, value: &Value<'_>, path: &str) -> Option<bool> {

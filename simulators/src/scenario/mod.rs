@@ -27,6 +27,7 @@
 //! its own time, so a rotation's progress does not depend on the step size.
 
 mod parse;
+pub(crate) mod timeline;
 
 use crate::world::{PhysicalState, Pose, Walk, World};
 use std::fmt;

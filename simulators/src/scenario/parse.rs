@@ -4,88 +4,43 @@
 //! deriving `Deserialize`: serde stops at the first error, and a test
 //! author fixing a file wants all of them, each with its line.
 
-use super::{Action, Event, Scenario, ScenarioError, ScenarioErrors};
+use super::timeline::{self, Timeline};
+use super::{Action, Event, Scenario, ScenarioErrors};
 use crate::world::{Pose, Walk};
-use std::ops::Range;
+use std::ops::{Deref, DerefMut, Range};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 use yunhal::time::Nanos;
 
 const EVENT_KEYS: &str = "at, rotate_to, over, walk, light_lux, proximity_cm, temperature_c";
 
-struct Parser<'a> {
-    name: &'a str,
-    text: &'a str,
-    errors: Vec<ScenarioError>,
+/// The sensor scenario's reader of event tables, over the shared timeline.
+struct Parser<'a>(Timeline<'a>);
+
+impl<'a> Deref for Parser<'a> {
+    type Target = Timeline<'a>;
+    fn deref(&self) -> &Timeline<'a> {
+        &self.0
+    }
+}
+
+impl DerefMut for Parser<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 pub(super) fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
-    let (root, syntax_errors) = DeTable::parse_recoverable(text);
-    let mut parser = Parser {
-        name,
-        text,
-        errors: Vec::new(),
-    };
-    for error in &syntax_errors {
-        parser.error(error.span().unwrap_or(0..0), None, error.message());
-    }
-    let mut scenario = Scenario {
+    let mut parser = Parser(Timeline::new(name, text));
+    let (description, events) = timeline::parse(&mut parser, Parser::event)?;
+    Ok(Scenario {
         name: name.to_owned(),
-        description: None,
-        events: Vec::new(),
-    };
-    for (key, value) in root.get_ref() {
-        match key.get_ref().as_ref() {
-            "description" => scenario.description = parser.string(value, "description"),
-            "event" => scenario.events = parser.events(value),
-            other => parser.error(
-                key.span(),
-                Some(other),
-                "unknown key; expected description or [[event]]",
-            ),
-        }
-    }
-    if parser.errors.is_empty() {
-        Ok(scenario)
-    } else {
-        parser.errors.sort_by_key(|e| (e.line, e.column));
-        Err(ScenarioErrors(parser.errors))
-    }
+        description,
+        events,
+    })
 }
 
 impl Parser<'_> {
-    fn error(&mut self, span: Range<usize>, key: Option<&str>, message: impl Into<String>) {
-        let before = &self.text[..span.start.min(self.text.len())];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        self.errors.push(ScenarioError {
-            file: self.name.to_owned(),
-            line: before.matches('\n').count() + 1,
-            column: before[line_start..].chars().count() + 1,
-            key: key.map(str::to_owned),
-            message: message.into(),
-        });
-    }
-
-    fn events(&mut self, value: &Spanned<DeValue<'_>>) -> Vec<Event> {
-        let DeValue::Array(array) = value.get_ref() else {
-            self.error(value.span(), Some("event"), "expected [[event]] tables");
-            return Vec::new();
-        };
-        let mut events = Vec::new();
-        for (i, item) in array.iter().enumerate() {
-            let path = format!("event[{}]", i + 1);
-            match item.get_ref() {
-                DeValue::Table(table) => {
-                    if let Some(event) = self.event(item.span(), table, &path) {
-                        events.push(event);
-                    }
-                }
-                _ => self.error(item.span(), Some(&path), "expected a table"),
-            }
-        }
-        events
-    }
-
     fn event(&mut self, span: Range<usize>, table: &DeTable<'_>, path: &str) -> Option<Event> {
         let errors_before = self.errors.len();
         let mut at = None;
@@ -148,24 +103,6 @@ impl Parser<'_> {
             line: self.line_of(line_of_event.start),
             actions,
         })
-    }
-
-    fn line_of(&self, offset: usize) -> usize {
-        self.text[..offset.min(self.text.len())]
-            .matches('\n')
-            .count()
-            + 1
-    }
-
-    fn string(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Option<String> {
-        match value.get_ref() {
-            DeValue::String(s) => Some(s.to_string()),
-            other => {
-                let message = format!("expected a string, found {}", other.type_str());
-                self.error(value.span(), Some(path), message);
-                None
-            }
-        }
     }
 
     fn number(&mut self, value: &Spanned<DeValue<'_>>, path: &str) -> Option<f64> {
