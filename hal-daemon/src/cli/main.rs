@@ -12,6 +12,7 @@ mod sim;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use yunhal_ipc::{Runtime, ServiceManager};
 
 /// Pokes yunhald and its HAL services.
@@ -57,17 +58,22 @@ enum Command {
 pub struct Global {
     pub socket: PathBuf,
     pub json: bool,
+    /// The command's IPC runtime, made on first use. It lives as long as
+    /// the command, so that objects passed to services (listeners) are
+    /// served until the command ends.
+    rt: OnceLock<Runtime>,
 }
 
 impl Global {
     /// A client of the daemon's service manager.
     pub fn connect(&self) -> anyhow::Result<ServiceManager> {
-        self.connect_in(&Runtime::new()?)
-    }
-
-    /// A client of the daemon's service manager on `rt`, which the caller
-    /// keeps while services call back into objects it passed them.
-    pub fn connect_in(&self, rt: &Runtime) -> anyhow::Result<ServiceManager> {
+        let rt = match self.rt.get() {
+            Some(rt) => rt,
+            None => {
+                let rt = Runtime::new()?;
+                self.rt.get_or_init(|| rt)
+            }
+        };
         let sm = ServiceManager::connect_at(rt, &self.socket).map_err(|e| {
             anyhow::anyhow!(
                 "cannot reach the service manager at {} (is yunhald running?): {e}",
@@ -85,6 +91,7 @@ fn main() -> ExitCode {
             .socket
             .unwrap_or_else(yunhal_ipc::service_manager::default_socket_path),
         json: cli.json,
+        rt: OnceLock::new(),
     };
     let result = match &cli.command {
         Command::List(args) => services::list(&global, args),

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use yunhal::modem::ipc::{IModem, IModemListener, ModemStatus, MODEM_SERVICE};
 use yunhal::modem::{Call, Indication, IpFamily, PowerState};
-use yunhal_ipc::{Runtime, Status, Strong};
+use yunhal_ipc::{Status, Strong};
 
 /// The board's modem.
 #[derive(Debug, Subcommand)]
@@ -118,9 +118,6 @@ pub fn service(global: &Global) -> anyhow::Result<Strong<dyn IModem>> {
 }
 
 pub fn run(global: &Global, command: &ModemCommand) -> anyhow::Result<ExitCode> {
-    if let ModemCommand::Watch(args) = command {
-        return watch(global, args);
-    }
     let modem = service(global)?;
     let done = |value: serde_json::Value| -> anyhow::Result<ExitCode> {
         if global.json {
@@ -226,7 +223,7 @@ pub fn run(global: &Global, command: &ModemCommand) -> anyhow::Result<ExitCode> 
             modem.data_down(*cid).context("data_down")?;
             done(serde_json::json!({ "down": cid }))
         }
-        ModemCommand::Watch(_) => unreachable!("handled above"),
+        ModemCommand::Watch(args) => watch(global, &modem, args),
     }
 }
 
@@ -244,13 +241,11 @@ impl IModemListener for Forward {
     }
 }
 
-fn watch(global: &Global, args: &WatchArgs) -> anyhow::Result<ExitCode> {
-    // The runtime serves the listener's calls: it lives as long as this.
-    let rt = Runtime::new()?;
-    let modem = global
-        .connect_in(&rt)?
-        .get_service::<dyn IModem>(MODEM_SERVICE)
-        .with_context(|| format!("cannot reach {MODEM_SERVICE}"))?;
+fn watch(
+    global: &Global,
+    modem: &Strong<dyn IModem>,
+    args: &WatchArgs,
+) -> anyhow::Result<ExitCode> {
     let (tx, rx) = mpsc::channel();
     let listener: Arc<dyn IModemListener> = Arc::new(Forward(Mutex::new(tx)));
     modem
