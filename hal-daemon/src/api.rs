@@ -202,7 +202,7 @@ pub const SIM_SERVICE: &str = "yunhal.sim.ISimControl/default";
 yunhal_ipc::interface! {
     /// Drives the simulated handset's physical world (simulated boards
     /// only; the default policy lets only root and the daemon's user call it).
-    pub trait ISimControl: "yunhal.sim.ISimControl", version 3 {
+    pub trait ISimControl: "yunhal.sim.ISimControl", version 4 {
         /// What the sensors sense now.
         1 => fn state() -> SimState;
         /// Turns the device to `pose` (`face-up`, `face-down`, `portrait`,
@@ -316,6 +316,8 @@ pub struct SimModemState {
     pub data: Vec<(u8, String, String)>,
     pub echo: bool,
     pub silent: bool,
+    /// `on`, `powering-down` or `off`, as the modem's STATUS pin shows.
+    pub power: String,
 }
 
 pub use crate::platform::BusFault;

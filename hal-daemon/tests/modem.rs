@@ -316,11 +316,23 @@ fn a_silent_modem_is_recovered_and_clients_are_told() {
     let reason = reason.unwrap();
     let status = client.modem.get_status().unwrap();
 
-    assert!(!reason.is_empty());
+    // A hung modem answers neither the reopened port nor AT+CFUN=1,1;
+    // the board's GPIO lines bring it back (it ignores the power key too,
+    // so RESET_N does).
+    assert!(reason.contains("power-cycled"), "{reason}");
     assert!(status.available);
     assert_eq!(status.recoveries, 1);
     assert!(client.modem.list_calls().unwrap().is_empty());
-    assert_eq!(sim_modem(&dir, &["state"])["silent"], false);
+    let state = sim_modem(&dir, &["state"]);
+    assert_eq!(state["silent"], false);
+    assert_eq!(state["power"], "on");
+    assert!(
+        daemon
+            .log()
+            .contains("modem power-cycled through its GPIO lines"),
+        "{}",
+        daemon.log()
+    );
 }
 
 #[test]

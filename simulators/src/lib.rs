@@ -11,6 +11,7 @@
 pub mod chips;
 pub mod clock;
 pub mod delay;
+pub mod gpio;
 pub mod i2c;
 pub mod modem;
 pub mod scenario;

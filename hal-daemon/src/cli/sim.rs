@@ -335,6 +335,7 @@ fn print_modem_state(global: &Global, s: &SimModemState) {
     table.row(vec!["dtmf".into(), s.dtmf.clone()]);
     table.row(vec!["echo".into(), s.echo.to_string()]);
     table.row(vec!["silent".into(), s.silent.to_string()]);
+    table.row(vec!["power".into(), s.power.clone()]);
     table.print();
     if !s.calls.is_empty() {
         let mut calls = Table::new(&["ID", "DIRECTION", "STATE", "NUMBER"]);

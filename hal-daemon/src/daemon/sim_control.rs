@@ -163,6 +163,7 @@ impl ISimControl for SimControl {
                 data: Vec::new(),
                 echo: false,
                 silent: false,
+                power: "off".into(),
             },
         })
     }
@@ -350,5 +351,11 @@ fn modem_state(modem: &ModemSim) -> SimModemState {
             .collect(),
         echo: state.echo,
         silent: state.silent,
+        power: match state.power {
+            sim_modem::PowerState::On => "on",
+            sim_modem::PowerState::PoweringDown => "powering-down",
+            sim_modem::PowerState::Off => "off",
+        }
+        .into(),
     }
 }

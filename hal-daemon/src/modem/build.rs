@@ -5,27 +5,38 @@ use std::time::Duration;
 
 use yunhal::modem::AnyModem;
 use yunhal_at_modem::modem::{
-    AtModem, AtModemConfig, QuectelUrcPort, RecoveryConfig, TtyPort, Vendor,
+    AtModem, AtModemConfig, PowerLines, PowerTiming, QuectelUrcPort, RecoveryConfig, TtyPort,
+    Vendor,
 };
-use yunhal_boards::{BusKind, DeviceClass, DeviceRequest, DriverInfo, ParamError};
+use yunhal_boards::{BusKind, DeviceClass, DeviceRequest, DriverInfo, GpioRole, ParamError};
 
-use crate::platform::{DaemonPlatform, PlatformError, SerialPort};
+use crate::platform::{DaemonInput, DaemonOutput, DaemonPlatform, PlatformError, SerialPort};
 use crate::registry::HalDevice;
 
 /// A 3GPP AT modem on a serial port. Parameters: `vendor` (`generic` or
 /// `quectel-eg25`), `urc_port` (EG25-G: the port the modem is reached on,
 /// `usbat`, `usbmodem` or `uart1`), `pin` (entered when the SIM asks for it),
 /// `command_timeout_ms`, `keepalive_ms` (0: no keep-alive),
-/// `boot_timeout_ms`, `signal_poll_ms` (0: only the modem's reports).
+/// `boot_timeout_ms`, `signal_poll_ms` (0: only the modem's reports),
+/// `power_off_timeout_ms` (how long the modem may take to switch off after
+/// its power key before RESET_N is used; 30 s when absent).
+///
+/// GPIO lines, all optional: `pwrkey`, `reset`, `w_disable` and `status`
+/// make the last step of recovery a power cycle ([`PowerLines`]); each
+/// line's value is "asserted" in the module's terms (key pressed, reset
+/// held, radio disabled, module on), so a line is `active_low` when that
+/// is a low level at the SoC: PWRKEY and RESET_N wired straight to the
+/// module, STATUS read through an inverting transistor (the PinePhone).
 pub const AT_MODEM: DriverInfo = DriverInfo::new("at-modem", DeviceClass::Modem)
     .buses(&[BusKind::Serial])
     .params(check_params);
 
-const DURATIONS: [&str; 4] = [
+const DURATIONS: [&str; 5] = [
     "command_timeout_ms",
     "keepalive_ms",
     "boot_timeout_ms",
     "signal_poll_ms",
+    "power_off_timeout_ms",
 ];
 
 fn check_params(params: &toml::Table) -> Vec<ParamError> {
@@ -118,19 +129,32 @@ pub fn build_at_modem(
 ) -> Result<HalDevice, PlatformError> {
     let config = config(&request.device.spec.params);
     let port = match platform.serial_port(request)? {
-        // Power-cycling the simulated modem is what it would be on a
-        // board: whatever hung it is gone, and it boots again.
-        SerialPort::Simulated { path, modem } => {
-            TtyPort::new(path).with_power_control(Box::new(move || {
-                modem.clear_silence();
-                modem.reboot();
-                Ok(())
-            }))
-        }
-        // The boards' power lines (PWRKEY, RESET_N) need GPIO output,
-        // which the daemon does not drive yet: recovery stops at a reset
-        // by AT command.
+        SerialPort::Simulated { path, .. } => TtyPort::new(path),
         SerialPort::Tty { path, baud } => TtyPort::new(path).with_baud(baud),
+    };
+    let port = match power_lines(platform, request) {
+        Ok(Some(mut lines)) => {
+            lines.timing = timing(&request.device.spec.params);
+            match lines.power_on(&mut linux_embedded_hal::Delay) {
+                Ok(true) => tracing::info!("modem switched on through its power key"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot switch the modem on"),
+            }
+            port.with_power_control(move || {
+                let done = lines
+                    .power_cycle(&mut linux_embedded_hal::Delay)
+                    .map_err(std::io::Error::other)?;
+                tracing::info!(?done, "modem power-cycled through its GPIO lines");
+                Ok(())
+            })
+        }
+        Ok(None) => port,
+        // A line another program holds (eg25-manager, say) leaves the modem
+        // usable; only the last recovery step is missing.
+        Err(e) => {
+            tracing::warn!(error = %e, "the modem has no power control");
+            port
+        }
     };
     let what = request.device.name.clone();
     let modem = AtModem::open(Box::new(port), config).map_err(|e| PlatformError::Open {
@@ -138,4 +162,32 @@ pub fn build_at_modem(
         source: std::io::Error::other(e.to_string()),
     })?;
     Ok(HalDevice::Modem(AnyModem::boxed(modem)))
+}
+
+/// The board's lines to the modem's PWRKEY, RESET_N, W_DISABLE# and
+/// STATUS, outputs released; `None` without a PWRKEY line.
+fn power_lines(
+    platform: &mut DaemonPlatform,
+    request: &DeviceRequest<'_>,
+) -> Result<Option<PowerLines<DaemonOutput, DaemonInput>>, PlatformError> {
+    let Some(pwrkey) = platform.gpio_output(request, GpioRole::Pwrkey, false)? else {
+        return Ok(None);
+    };
+    Ok(Some(PowerLines {
+        pwrkey,
+        reset: platform.gpio_output(request, GpioRole::Reset, false)?,
+        w_disable: platform.gpio_output(request, GpioRole::WDisable, false)?,
+        status: platform.gpio_input(request, GpioRole::Status)?,
+        timing: PowerTiming::default(),
+    }))
+}
+
+/// The power sequence's waits: the EG25-G's, with `power_off_timeout_ms`
+/// from the board.
+fn timing(params: &toml::Table) -> PowerTiming {
+    let mut timing = PowerTiming::default();
+    if let Some(timeout) = millis(params, "power_off_timeout_ms") {
+        timing.off_timeout = timeout;
+    }
+    timing
 }

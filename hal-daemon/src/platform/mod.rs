@@ -6,8 +6,11 @@
 //! [`DaemonPlatform::i2c_bus`]); which node is opened, or which simulator
 //! stands in, is decided here and nowhere else.
 
+mod gpio;
 mod linux_i2c;
 mod simulated;
+
+pub use gpio::{DaemonGpioError, DaemonInput, DaemonOutput};
 
 pub use simulated::{BusFault, SimulatedI2c, SimulatedWorld, SimulationError};
 
@@ -16,8 +19,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use yunhal_boards::DeviceRequest;
+use yunhal_sim::gpio::SimGpioChip;
 use yunhal_sim::i2c::{I2cDeviceModel, SharedI2cBus, SimI2cBus, SimI2cError};
-use yunhal_sim::modem::{ModemClock, ModemConfig, ModemSim};
+use yunhal_sim::modem::{ModemClock, ModemConfig, ModemSim, PinLine, PowerPins};
 use yunhal_sim::world::World;
 
 /// Where the daemon finds I2C adapters by their controller's kernel name.
@@ -29,6 +33,7 @@ pub struct DaemonPlatform {
     /// Started on first use, so a real board carries no simulator.
     world: Option<SimulatedWorld>,
     simulated_i2c: BTreeMap<String, SharedI2cBus>,
+    simulated_gpio: BTreeMap<String, SimGpioChip>,
     /// Where `/sys` paths of the board are looked up: `None` for `/`;
     /// tests point it at a fake tree.
     sysfs_root: Option<PathBuf>,
@@ -193,6 +198,7 @@ impl DaemonPlatform {
                 .ok_or(PlatformError::Missing("the simulated modem's pty"))?
                 .to_path_buf();
             let modem = Arc::new(modem);
+            self.wire_modem_power_pins(request, &modem)?;
             self.simulated_world().attach_modem(modem.clone());
             return Ok(SerialPort::Simulated { path, modem });
         }
@@ -204,6 +210,60 @@ impl DaemonPlatform {
             path: PathBuf::from(path),
             baud: bus.spec.baud_rate(),
         })
+    }
+}
+
+impl DaemonPlatform {
+    /// Connects the simulated modem's PWRKEY, RESET_N and STATUS to the
+    /// simulated lines the board gives the device for them, wired as the
+    /// lines' polarity says.
+    fn wire_modem_power_pins(
+        &mut self,
+        request: &DeviceRequest<'_>,
+        modem: &Arc<ModemSim>,
+    ) -> Result<(), PlatformError> {
+        use yunhal_boards::GpioRole;
+        for role in [GpioRole::Pwrkey, GpioRole::Reset, GpioRole::Status] {
+            let Some(line) = request.device.gpio(role) else {
+                continue;
+            };
+            let Some(bus) = request.board.bus(&line.chip) else {
+                continue;
+            };
+            if !bus.spec.is_simulated() {
+                continue;
+            }
+            let chip = self.simulated_gpio_chip(bus);
+            let pin = Some(PinLine {
+                line: line.line,
+                active_low: line.active_low,
+            });
+            let pins = match role {
+                GpioRole::Pwrkey => PowerPins {
+                    pwrkey: pin,
+                    ..PowerPins::default()
+                },
+                GpioRole::Reset => PowerPins {
+                    reset: pin,
+                    ..PowerPins::default()
+                },
+                _ => PowerPins {
+                    status: pin,
+                    ..PowerPins::default()
+                },
+            };
+            modem
+                .wire_power_pins(&chip, pins)
+                .map_err(|e| PlatformError::Open {
+                    what: format!(
+                        "the simulated {} line of `{}`",
+                        role.as_str(),
+                        request.device.name
+                    ),
+                    source: std::io::Error::other(e),
+                })?;
+        }
+        Ok(())
     }
 }
 

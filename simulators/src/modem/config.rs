@@ -98,6 +98,9 @@ pub struct ModemConfig {
     pub signal_dbm: i32,
     /// Silent time after `AT+CFUN=1,1` before `RDY`.
     pub reboot_time: Nanos,
+    /// From the power key's release until a module switched off by it is
+    /// off (STATUS low): logging off the network.
+    pub power_down_time: Nanos,
     /// Searching time before registration.
     pub registration_delay: Nanos,
     /// From `ATD` until the remote end rings (alerting).
@@ -149,6 +152,7 @@ impl Default for ModemConfig {
             signal_seed: 0x5EED,
             signal_dbm: -75,
             reboot_time: Nanos::from_millis(200),
+            power_down_time: Nanos::from_millis(300),
             registration_delay: Nanos::from_millis(100),
             alerting_delay: Nanos::from_millis(100),
             answer_delay: Nanos::from_millis(300),

@@ -1,5 +1,6 @@
 //! The modem's core: bytes in, responses and URCs out; command dispatch,
-//! result codes, timers, power (boot, `+CFUN`, reboot) and the general
+//! result codes, timers, power (boot, `+CFUN`, reboot; the power pins are
+//! `power.rs`) and the general
 //! commands (identification, echo, `+CMEE`, Quectel's `+QCFG`).
 //!
 //! Every other concern is its own file with its own state and an
@@ -11,6 +12,7 @@ use super::command::{split, BadParam, Command, Kind, LineAssembler, LineEvent};
 use super::config::ModemConfig;
 use super::network::Network;
 use super::pdp::Contexts;
+use super::power::{Pins, PowerState};
 use super::sim::SimCard;
 use super::sms::Sms;
 use yunhal::time::Nanos;
@@ -85,6 +87,8 @@ impl Cme {
 pub(crate) enum Timer {
     /// The end of a reboot: `RDY`.
     BootDone,
+    /// The end of a power-down: STATUS falls.
+    PoweredDown,
     /// Searching is over: register.
     Registered,
     /// An outgoing call starts ringing at the far end.
@@ -155,9 +159,11 @@ pub(crate) struct Engine {
     /// Unsolicited output raised while a command runs or the `> ` prompt
     /// waits: held until the final result, so that it never splits a
     /// response.
-    held_urcs: Vec<u8>,
+    pub(crate) held_urcs: Vec<u8>,
     running_command: bool,
-    timers: Vec<(Nanos, Timer)>,
+    pub(crate) timers: Vec<(Nanos, Timer)>,
+    /// PWRKEY, RESET_N and the power state STATUS shows.
+    pub(crate) pins: Pins,
 }
 
 impl Engine {
@@ -181,6 +187,7 @@ impl Engine {
             held_urcs: Vec::new(),
             running_command: false,
             timers: Vec::new(),
+            pins: Pins::default(),
         }
     }
 
@@ -211,6 +218,9 @@ impl Engine {
     }
 
     pub fn is_silent(&self) -> bool {
+        if self.pins.state == PowerState::Off {
+            return true;
+        }
         match self.silence {
             Silence::Talking => false,
             Silence::Until(t) => self.now < t,
@@ -347,6 +357,7 @@ impl Engine {
                 self.silence = Silence::Talking;
                 self.power_on();
             }
+            Timer::PoweredDown => self.powered_down(),
             Timer::Registered => self.finish_registration(),
             Timer::Alerting(id) => self.call_alerting(id),
             Timer::RemoteAnswer(id) => self.remote_answer_call(id),

@@ -4,8 +4,9 @@
 //! to. It models the modem rather than scripting answers: the SIM (PIN and
 //! PUK counters), registration (searching, home, roaming, denied) with its
 //! URCs, the signal, voice calls and their states, SMS memories in PDU
-//! mode, PDP contexts, USSD, and the power cycle (`RDY`, reboot losing
-//! volatile state). The network around it rings, answers, hangs up,
+//! mode, PDP contexts, USSD, and power: boot (`RDY`), reboot losing
+//! volatile state, and the PWRKEY, RESET_N and STATUS pins, which
+//! [`ModemSim::wire_power_pins`] connects to a simulated GPIO chip. The network around it rings, answers, hangs up,
 //! delivers SMS (split into concatenated PDUs), sends status reports and
 //! answers USSD.
 //!
@@ -45,6 +46,7 @@ mod config;
 mod engine;
 mod network;
 mod pdp;
+mod power;
 pub mod scenario;
 mod sim;
 mod sms;
@@ -57,10 +59,12 @@ pub use calls::{Call, CallState, Direction};
 pub use config::{luhn_check_digit, AccessTech, ModemConfig, Operator};
 pub use network::{RegState, Selection};
 pub use pdp::PdpContext;
+pub use power::{PowerState, POWER_OFF_PRESS, POWER_ON_PRESS, RESET_PULSE};
 pub use sim::{SimState, PIN_ATTEMPTS, PUK_ATTEMPTS};
 pub use sms::{Memory, MessageStatus, SentMessage, StoredMessage};
 
 use crate::clock::SimClock;
+use crate::gpio::{SimGpioChip, SimGpioError};
 use engine::{Engine, Silence};
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -103,6 +107,22 @@ impl ModemClock {
     }
 }
 
+/// The lines of a GPIO chip the module's power pins are wired to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PowerPins {
+    pub pwrkey: Option<PinLine>,
+    pub reset: Option<PinLine>,
+    pub status: Option<PinLine>,
+}
+
+/// One GPIO line to a module pin: its offset, and whether the pin is
+/// asserted by a low level on the SoC's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinLine {
+    pub line: u32,
+    pub active_low: bool,
+}
+
 /// What the modem is doing, at one moment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModemState {
@@ -128,6 +148,8 @@ pub struct ModemState {
     pub contexts: Vec<PdpContext>,
     pub echo: bool,
     pub silent: bool,
+    /// Power, as the STATUS pin shows it.
+    pub power: PowerState,
     /// Bytes the modem has taken in from its port (silent or not).
     pub bytes_received: u64,
 }
@@ -333,9 +355,64 @@ impl ModemSim {
         self.with(move |e| e.force_registration(state));
     }
 
-    /// Reboots as `AT+CFUN=1,1` would.
+    /// Reboots as `AT+CFUN=1,1` would; a modem switched off stays off.
     pub fn reboot(&self) {
-        self.with(|e| e.reboot());
+        self.with(|e| {
+            if e.pins.state != PowerState::Off {
+                e.reboot()
+            }
+        });
+    }
+
+    /// The module's PWRKEY pin: `true` pulls it low (the key pressed).
+    pub fn set_pwrkey(&self, pressed: bool) {
+        self.with(move |e| e.set_pwrkey(pressed));
+    }
+
+    /// The module's RESET_N pin: `true` pulls it low (reset asserted).
+    pub fn set_reset(&self, asserted: bool) {
+        self.with(move |e| e.set_reset(asserted));
+    }
+
+    /// The module's STATUS pin: high while it has power.
+    pub fn status_pin(&self) -> bool {
+        self.with(|e| e.status_pin())
+    }
+
+    /// Wires the module's power pins to lines of `chip`, through whatever
+    /// the board puts between them: a line's logical value is the pin
+    /// asserted (PWRKEY pressed, RESET_N held, STATUS reporting the module
+    /// on), and its `active_low` says whether that is a low level on the
+    /// SoC's side. The chip keeps only a weak reference to the modem.
+    pub fn wire_power_pins(
+        self: &Arc<Self>,
+        chip: &SimGpioChip,
+        pins: PowerPins,
+    ) -> Result<(), SimGpioError> {
+        if let Some(pin) = pins.pwrkey {
+            let modem = Arc::downgrade(self);
+            chip.on_output(pin.line, move |level| {
+                if let Some(modem) = modem.upgrade() {
+                    modem.set_pwrkey(level != pin.active_low);
+                }
+            })?;
+        }
+        if let Some(pin) = pins.reset {
+            let modem = Arc::downgrade(self);
+            chip.on_output(pin.line, move |level| {
+                if let Some(modem) = modem.upgrade() {
+                    modem.set_reset(level != pin.active_low);
+                }
+            })?;
+        }
+        if let Some(pin) = pins.status {
+            let modem = Arc::downgrade(self);
+            chip.connect_input(pin.line, move || {
+                let on = modem.upgrade().is_some_and(|modem| modem.status_pin());
+                on != pin.active_low
+            })?;
+        }
+        Ok(())
     }
 
     /// The modem stops answering (input ignored, nothing sent) for `for_`,
@@ -390,6 +467,7 @@ impl ModemSim {
             contexts: e.contexts.list.clone(),
             echo: e.settings.echo,
             silent: e.is_silent(),
+            power: e.pins.state,
             bytes_received: e.bytes_received,
         })
     }

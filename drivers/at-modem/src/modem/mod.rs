@@ -7,7 +7,8 @@
 //! data, restarts) and watches the link. A modem that stops answering
 //! (three command timeouts in a row, or its port closing) is reported
 //! `Available(false)` and brought back: the port reopened, the modem
-//! restarted (`AT+CFUN=1,1`), power-cycled through the port; then
+//! restarted (`AT+CFUN=1,1`), power-cycled through the port (the board's
+//! GPIO lines to PWRKEY, RESET_N and STATUS: [`PowerLines`]); then
 //! `Available(true)`, `Reset` and the calls it lost.
 //!
 //! # For board authors
@@ -40,7 +41,8 @@
 //! Each concern is its own file with an `impl Driver` block: `sim.rs`,
 //! `network.rs`, `calls.rs`, `sms.rs`, `ussd.rs`, `data.rs`; the init
 //! sequence is `init.rs`, URC handling and polling `worker.rs`, recovery
-//! `recovery.rs`, and the EG25-G's own commands `quectel.rs`.
+//! `recovery.rs` (the power-line sequence of its last step `power.rs`),
+//! and the EG25-G's own commands `quectel.rs`.
 
 mod calls;
 mod config;
@@ -53,6 +55,7 @@ mod init;
 mod link;
 mod network;
 mod port;
+mod power;
 mod quectel;
 mod recovery;
 mod sim;
@@ -66,6 +69,7 @@ mod tests;
 pub use config::{AtModemConfig, QuectelUrcPort, RecoveryConfig, Vendor};
 pub use error::ModemError;
 pub use port::{Port, PowerControl, Stream, TtyPort};
+pub use power::{PowerCycle, PowerError, PowerLines, PowerTiming};
 
 use std::sync::{mpsc, Arc};
 use std::thread::{self, JoinHandle};

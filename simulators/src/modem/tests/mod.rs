@@ -4,6 +4,7 @@
 mod basics;
 mod calls;
 mod network;
+mod power;
 mod scenario;
 mod sms;
 mod transports;
