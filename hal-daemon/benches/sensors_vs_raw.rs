@@ -1,7 +1,8 @@
 //! The sensors service against the raw mechanisms it is built on, in one
 //! run on the same machine. Each line reads `name: ratio (figures)`.
 //!
-//! `cargo bench -p yunhal-daemon --bench sensors_vs_raw` runs it.
+//! `cargo bench -p yunhal-daemon --bench sensors_vs_raw` runs it;
+//! `YUNHAL_BENCH_ONLY=throughput` or `=latency` runs one half.
 //!
 //! - Throughput: events per second from a device's `read` through the
 //!   service's hub (per-session thinning, data checks) and the session's
@@ -13,9 +14,16 @@
 //!   software, not a sample clock, sets the pace. Both producers drop what
 //!   does not fit; the figure is what the reader got.
 //! - Latency: from the moment the device's `read` stamps a sample to the
-//!   moment the client process holds the decoded event, at 200 Hz, against
-//!   a raw eventfd wake-up of a child process carrying a timestamp in
-//!   shared memory, at the same rate.
+//!   moment the client process holds the decoded event, against a raw
+//!   eventfd wake-up of a child process carrying a timestamp in shared
+//!   memory. Both run on one sample clock: the device is read every 5 ms
+//!   by the service's worker, and a seeded coin sends each sample either
+//!   through the service to the client or, from inside `read`, raw to the
+//!   waiting child. So both paths see the same moments, in particular the
+//!   same phases of the kernel's timer tick: on a VM a sample taken just
+//!   before a tick waits tens of microseconds for it, and with ticks every
+//!   4 ms (HZ=250) a fixed 5 ms schedule of its own would put one sample
+//!   in four on the tick, or none, by the luck of its start.
 //!
 //! The service side runs as in `yunhald`: the supervisor, the service's
 //! own IPC runtime, the service manager. Each client is this executable
@@ -117,11 +125,45 @@ impl DynSensorDevice for Flood {
     }
 }
 
-/// One sample per read, stamped with the time of the read.
+/// The raw latency path's end: a timestamp and an end mark in shared
+/// memory, and the eventfd that wakes the waiting child.
+struct RawWake {
+    shared: Shared,
+    memfd: OwnedFd,
+    eventfd: OwnedFd,
+}
+
+impl RawWake {
+    fn new() -> RawWake {
+        let (shared, memfd) = Shared::create(4096);
+        let eventfd = rustix::event::eventfd(0, EventfdFlags::empty()).expect("eventfd");
+        RawWake {
+            shared,
+            memfd,
+            eventfd,
+        }
+    }
+}
+
+/// Samples at the service's reads, stamped with the time of the read; a
+/// seeded coin sends each either to the service (an event) or raw to the
+/// waiting child (no event).
 struct Ticker {
     descriptors: [SensorDescriptor; 1],
     on: bool,
     n: u32,
+    coin: u64,
+    raw: Arc<RawWake>,
+}
+
+impl Ticker {
+    /// xorshift64: the same sequence every run.
+    fn flip(&mut self) -> bool {
+        self.coin ^= self.coin << 13;
+        self.coin ^= self.coin >> 7;
+        self.coin ^= self.coin << 17;
+        self.coin & 1 == 1
+    }
 }
 
 impl DynSensorDevice for Ticker {
@@ -144,6 +186,15 @@ impl DynSensorDevice for Ticker {
         if !self.on || out.is_empty() {
             return Ok(0);
         }
+        if self.flip() {
+            // The raw path: the sample is taken now, and the child woken.
+            let raw = &self.raw;
+            raw.shared
+                .u64_at(0)
+                .store(now().as_nanos(), Ordering::Release);
+            wake(&raw.eventfd);
+            return Ok(0);
+        }
         self.n += 1;
         let v = MetersPerSecondSquared((self.n % 5) as f32);
         out[0] = SensorEvent {
@@ -162,6 +213,9 @@ impl DynSensorDevice for Ticker {
 /// microseconds and lands at random); `split` puts the clients on CPU 1;
 /// `any` leaves placement to the scheduler.
 const CPUS_ENV: &str = "YUNHAL_BENCH_CPUS";
+
+/// `throughput` or `latency` runs only that half (for profiling one).
+const ONLY_ENV: &str = "YUNHAL_BENCH_ONLY";
 
 fn pin(client: bool) {
     let mode = std::env::var(CPUS_ENV).unwrap_or_else(|_| "same".into());
@@ -194,6 +248,7 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("bench dir");
     let socket = dir.join("sm.sock");
 
+    let raw_wake = Arc::new(RawWake::new());
     let rt = Runtime::new().expect("runtime");
     ServiceManagerService::serve(&rt, &socket).expect("service manager");
     let mut supervisor = Supervisor::new(SupervisorConfig::new(&socket), Arc::new(SystemClock));
@@ -213,6 +268,8 @@ fn main() {
                     descriptors: [accel(TICK, "ticker", Nanos::from_millis(1))],
                     on: false,
                     n: 0,
+                    coin: 0x9E37_79B9_7F4A_7C15,
+                    raw: raw_wake.clone(),
                 }),
             },
         ],
@@ -222,14 +279,26 @@ fn main() {
 
     println!("# sensors service vs raw, {RUNS} runs each, best throughput and all latency samples");
     println!("# ratio = ours / raw");
+    let only = std::env::var(ONLY_ENV).unwrap_or_default();
+    if only != "latency" {
+        throughput(&exe, &socket);
+    }
+    if only != "throughput" {
+        latency(&exe, &socket, &raw_wake);
+    }
+    supervisor.stop_all();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn throughput(exe: &Path, socket: &Path) {
     let (mut ours, mut raw) = (0f64, 0f64);
     for _ in 0..RUNS {
         ours = ours.max(
-            run_child(&exe, "client-throughput", &[&socket.display().to_string()])
+            run_child(exe, "client-throughput", &[&socket.display().to_string()])
                 .parse()
                 .unwrap(),
         );
-        raw = raw.max(raw_throughput(&exe));
+        raw = raw.max(raw_throughput(exe));
     }
     println!(
         "sensor_events_per_s: {:.2} (ours {:.2} M/s, raw ring {:.2} M/s, target >= 0.5)",
@@ -237,14 +306,22 @@ fn main() {
         ours / 1e6,
         raw / 1e6
     );
+}
 
+fn latency(exe: &Path, socket: &Path, raw_wake: &RawWake) {
     let mut ours_lat = Vec::new();
     let mut raw_lat = Vec::new();
     for _ in 0..RUNS {
-        let line = run_child(&exe, "client-latency", &[&socket.display().to_string()]);
+        let waiter = spawn_raw_waiter(exe, raw_wake);
+        let line = run_child(exe, "client-latency", &[&socket.display().to_string()]);
         ours_lat.extend(line.split(',').map(|v| v.parse::<u64>().unwrap()));
-        raw_lat.extend(raw_latency(&exe));
+        raw_lat.extend(finish_raw_waiter(waiter, raw_wake));
     }
+    println!(
+        "# latency samples on one 200 Hz clock: {} through the service, {} raw",
+        ours_lat.len(),
+        raw_lat.len()
+    );
     ours_lat.sort_unstable();
     raw_lat.sort_unstable();
     for (name, q) in [("median", 0.5), ("p99", 0.99)] {
@@ -257,8 +334,6 @@ fn main() {
             r / 1e3
         );
     }
-    supervisor.stop_all();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn quantile(sorted: &[u64], q: f64) -> f64 {
@@ -404,8 +479,11 @@ impl Shared {
 }
 
 // SAFETY: the mapping is shared memory used only through atomics and the
-// slots of a single writer; the pointer itself is never changed.
+// slots of a single writer; the pointer itself is never changed, and the
+// mapping belongs to no thread.
 unsafe impl Sync for Shared {}
+// SAFETY: as above.
+unsafe impl Send for Shared {}
 
 impl Drop for Shared {
     fn drop(&mut self) {
@@ -539,25 +617,32 @@ fn raw_consumer(args: &[String]) {
 
 /// The parent writes its clock into shared memory and wakes a child
 /// every `LATENCY_PERIOD`; the child reports each wake-up's latency.
-fn raw_latency(exe: &Path) -> Vec<u64> {
-    let (shared, memfd) = Shared::create(4096);
-    let eventfd = rustix::event::eventfd(0, EventfdFlags::empty()).expect("eventfd");
+/// Starts the child that the ticking device wakes raw.
+fn spawn_raw_waiter(exe: &Path, raw: &RawWake) -> std::process::Child {
+    raw.shared.u64_at(8).store(0, Ordering::Release);
+    raw.shared.u64_at(16).store(0, Ordering::Release);
     let mut cmd = Command::new(exe);
     cmd.arg("raw-waiter");
-    pass_fds(&mut cmd, &[&memfd, &eventfd]);
-    let mut child = cmd.stdout(Stdio::piped()).spawn().expect("raw waiter");
-    let mut next = Instant::now() + LATENCY_PERIOD;
-    for _ in 0..LATENCY_SAMPLES {
-        std::thread::sleep(next.saturating_duration_since(Instant::now()));
-        next += LATENCY_PERIOD;
-        shared.u64_at(0).store(now().as_nanos(), Ordering::Release);
-        wake(&eventfd);
+    pass_fds(&mut cmd, &[&raw.memfd, &raw.eventfd]);
+    let child = cmd.stdout(Stdio::piped()).spawn().expect("raw waiter");
+    // No sample before the waiter waits: it would read one stamped before
+    // it started.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while raw.shared.u64_at(16).load(Ordering::Acquire) == 0 {
+        assert!(Instant::now() < deadline, "the raw waiter did not start");
+        std::thread::sleep(Duration::from_millis(1));
     }
+    child
+}
+
+/// Ends the raw waiter once the device has stopped, and returns its
+/// samples.
+fn finish_raw_waiter(mut child: std::process::Child, raw: &RawWake) -> Vec<u64> {
     // Two wakes that land before the waiter reads count as one: the waiter
     // ends on this mark, not on a count of wakes.
     std::thread::sleep(LATENCY_PERIOD);
-    shared.u64_at(8).store(1, Ordering::Release);
-    wake(&eventfd);
+    raw.shared.u64_at(8).store(1, Ordering::Release);
+    wake(&raw.eventfd);
     let mut text = String::new();
     use std::io::Read;
     child
@@ -567,7 +652,11 @@ fn raw_latency(exe: &Path) -> Vec<u64> {
         .read_to_string(&mut text)
         .unwrap();
     child.wait().unwrap();
-    text.trim().split(',').map(|v| v.parse().unwrap()).collect()
+    text.trim()
+        .split(',')
+        .filter(|v| !v.is_empty())
+        .map(|v| v.parse().unwrap())
+        .collect()
 }
 
 fn raw_waiter(args: &[String]) {
@@ -575,6 +664,7 @@ fn raw_waiter(args: &[String]) {
     let (memfd, eventfd) = unsafe { (inherited(&args[0]), inherited(&args[1])) };
     let shared = Shared::map(&memfd, 4096);
     let mut samples = Vec::with_capacity(LATENCY_SAMPLES);
+    shared.u64_at(16).store(1, Ordering::Release);
     loop {
         sleep_on(&eventfd);
         let at = now();

@@ -569,6 +569,9 @@ pub struct QueueReader {
     read: u64,
     /// Dropped total already reported by `dropped`.
     dropped_seen: u64,
+    /// `wait` returned on a wake-up it left in the eventfd; it is consumed
+    /// before the next announcement.
+    unconsumed_wakeup: bool,
 }
 
 impl QueueReader {
@@ -587,6 +590,7 @@ impl QueueReader {
             region,
             read,
             dropped_seen,
+            unconsumed_wakeup: false,
         })
     }
 
@@ -634,6 +638,11 @@ impl QueueReader {
 
     /// Blocks until events are available (`Ok(true)`) or `timeout` passes
     /// (`Ok(false)`); `None` waits forever.
+    ///
+    /// Woken for events, it returns without reading the eventfd: that
+    /// syscall would sit between the writer's wake-up and the caller's
+    /// events. The count it leaves is consumed before the next sleep is
+    /// announced, where it costs the caller nothing it waits for.
     pub fn wait(&mut self, timeout: Option<Duration>) -> Result<bool, QueueError> {
         // The clock is read before announcing that we wait, never between
         // the announcement and the poll: the longer that window, the more
@@ -645,7 +654,10 @@ impl QueueReader {
                 return Ok(true);
             }
             let polled = self.poll_eventfd(poll_timeout);
-            self.finish_wait()?;
+            self.region.reader_waiting().store(0, Ordering::Relaxed);
+            // Readable or not (a signal, the timeout), the next
+            // announcement drains it first.
+            self.unconsumed_wakeup = true;
             polled?;
             // Usually woken for events: take them without announcing again
             // (which could cost the writer a stale wake-up).
@@ -673,6 +685,13 @@ impl QueueReader {
     /// measured slower: the extra poll of the write index while the writer
     /// is writing it costs more than it saves).
     pub fn prepare_to_wait(&mut self) -> Result<bool, QueueError> {
+        // A wake-up `wait` left is consumed before announcing: after the
+        // announcement, a count in the eventfd is a fresh wake-up (the
+        // writer signals only an announced sleep, so none can land between
+        // this read and the announcement).
+        if self.unconsumed_wakeup {
+            self.consume_wakeup()?;
+        }
         self.region.reader_waiting().store(1, Ordering::Relaxed);
         // Pairs with the fence in `QueueWriter::publish`; see there.
         fence(Ordering::SeqCst);
@@ -687,6 +706,11 @@ impl QueueReader {
     /// consumes the wake-up and withdraws the announcement.
     pub fn finish_wait(&mut self) -> Result<(), QueueError> {
         self.region.reader_waiting().store(0, Ordering::Relaxed);
+        self.consume_wakeup()
+    }
+
+    fn consume_wakeup(&mut self) -> Result<(), QueueError> {
+        self.unconsumed_wakeup = false;
         let mut counter = [0u8; 8];
         match rustix::io::read(&self.region.eventfd, &mut counter) {
             Ok(_) | Err(rustix::io::Errno::AGAIN) => Ok(()),

@@ -275,6 +275,44 @@ fn wait_wakes_when_another_thread_pushes() {
 }
 
 #[test]
+fn a_wake_up_left_by_wait_is_consumed_before_the_next_sleep() {
+    let (mut writer, mut reader) = queue(8);
+    let pusher = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        writer.push(&event(1)).unwrap();
+        writer
+    });
+    assert!(reader.wait(Some(Duration::from_secs(10))).unwrap());
+    let mut out = [0u8; EVENT_SIZE as usize];
+    reader.read_batch(&mut out).unwrap();
+    // The wake-up is still counted in the eventfd...
+    let mut fds = [PollFd::new(&reader, PollFlags::IN)];
+    let pending = rustix::event::poll(
+        &mut fds,
+        Some(&rustix::event::Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        }),
+    )
+    .unwrap();
+    let start = Instant::now();
+
+    // ...and does not end the next wait early; nor does it linger after.
+    let ready = reader.wait(Some(Duration::from_millis(30))).unwrap();
+    let mut writer = pusher.join().unwrap();
+    assert!(!reader.prepare_to_wait().unwrap());
+    writer.push(&event(2)).unwrap();
+    let mut counter = [0u8; 8];
+    let fresh = rustix::io::read(reader.as_fd(), &mut counter);
+
+    assert_eq!(pending, 1);
+    assert!(!ready);
+    assert!(start.elapsed() >= Duration::from_millis(30));
+    assert_eq!(fresh, Ok(8));
+    assert_eq!(u64::from_ne_bytes(counter), 1);
+}
+
+#[test]
 fn push_after_prepare_to_wait_makes_the_eventfd_readable() {
     let (mut writer, mut reader) = queue(8);
     let armed = reader.prepare_to_wait().unwrap();
