@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use embedded_hal::digital::{self, ErrorType, InputPin, OutputPin};
-use yunhal_boards::{DeviceRequest, GpioRole};
+use yunhal_boards::{DeviceRequest, GpioLine, GpioRole};
 use yunhal_sim::gpio::{SimGpioChip, SimGpioError, SimInputLine, SimOutputLine};
 
 use super::{DaemonPlatform, PlatformError};
@@ -115,29 +115,25 @@ impl DaemonPlatform {
         role: GpioRole,
         initial: bool,
     ) -> Result<Option<DaemonOutput>, PlatformError> {
-        let Some(line) = request.device.gpio(role) else {
-            return Ok(None);
-        };
-        let bus = gpio_bus(request, &line.chip)?;
-        let failed = |source: DaemonGpioError| gpio_error(request, role, source);
-        if bus.spec.is_simulated() {
-            let chip = self.simulated_gpio_chip(bus);
-            return chip
-                .request_output(line.line, line.active_low, initial)
-                .map(|line| Some(DaemonOutput::Simulated(line)))
-                .map_err(|e| failed(e.into()));
-        }
-        let label = chip_label(bus)?;
-        yunhal_linux::gpio::OutputLine::request(
-            Path::new(DEV_DIR),
-            label,
-            line.line,
-            line.active_low,
-            CONSUMER,
-            initial,
+        self.request_line(
+            request,
+            role,
+            |chip, line| {
+                chip.request_output(line.line, line.active_low, initial)
+                    .map(DaemonOutput::Simulated)
+            },
+            |label, line| {
+                yunhal_linux::gpio::OutputLine::request(
+                    Path::new(DEV_DIR),
+                    label,
+                    line.line,
+                    line.active_low,
+                    CONSUMER,
+                    initial,
+                )
+                .map(DaemonOutput::Linux)
+            },
         )
-        .map(|line| Some(DaemonOutput::Linux(line)))
-        .map_err(|e| failed(e.into()))
     }
 
     /// The device's `role` line, requested as input; `None` when the board
@@ -147,28 +143,48 @@ impl DaemonPlatform {
         request: &DeviceRequest<'_>,
         role: GpioRole,
     ) -> Result<Option<DaemonInput>, PlatformError> {
+        self.request_line(
+            request,
+            role,
+            |chip, line| {
+                chip.request_input(line.line, line.active_low)
+                    .map(DaemonInput::Simulated)
+            },
+            |label, line| {
+                yunhal_linux::gpio::InputLine::request(
+                    Path::new(DEV_DIR),
+                    label,
+                    line.line,
+                    line.active_low,
+                    CONSUMER,
+                )
+                .map(DaemonInput::Linux)
+            },
+        )
+    }
+
+    /// Requests the device's `role` line from its chip: `simulated` on a
+    /// simulated chip, `linux` with the label of a kernel one.
+    fn request_line<T>(
+        &mut self,
+        request: &DeviceRequest<'_>,
+        role: GpioRole,
+        simulated: impl FnOnce(&SimGpioChip, &GpioLine) -> Result<T, SimGpioError>,
+        linux: impl FnOnce(&str, &GpioLine) -> Result<T, yunhal_linux::gpio::GpioError>,
+    ) -> Result<Option<T>, PlatformError> {
         let Some(line) = request.device.gpio(role) else {
             return Ok(None);
         };
         let bus = gpio_bus(request, &line.chip)?;
-        let failed = |source: DaemonGpioError| gpio_error(request, role, source);
-        if bus.spec.is_simulated() {
+        let requested = if bus.spec.is_simulated() {
             let chip = self.simulated_gpio_chip(bus);
-            return chip
-                .request_input(line.line, line.active_low)
-                .map(|line| Some(DaemonInput::Simulated(line)))
-                .map_err(|e| failed(e.into()));
-        }
-        let label = chip_label(bus)?;
-        yunhal_linux::gpio::InputLine::request(
-            Path::new(DEV_DIR),
-            label,
-            line.line,
-            line.active_low,
-            CONSUMER,
-        )
-        .map(|line| Some(DaemonInput::Linux(line)))
-        .map_err(|e| failed(e.into()))
+            simulated(&chip, line).map_err(DaemonGpioError::from)
+        } else {
+            linux(chip_label(bus)?, line).map_err(DaemonGpioError::from)
+        };
+        requested
+            .map(Some)
+            .map_err(|source| gpio_error(request, role, source))
     }
 }
 
