@@ -191,3 +191,37 @@ fn timing(params: &toml::Table) -> PowerTiming {
     }
     timing
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::board::BoardSource;
+    use crate::platform::simulated_modem_config;
+    use crate::registry::driver_registry;
+    use yunhal::modem::ModemDevice;
+    use yunhal_sim::modem::ModemConfig;
+
+    #[test]
+    fn a_modem_that_is_off_is_switched_on_through_the_boards_lines() {
+        let board = BoardSource::default().load(&driver_registry()).unwrap();
+        let device = board.device("modem").unwrap();
+        let request = DeviceRequest {
+            board: &board,
+            device,
+            bus: device.spec.bus().and_then(|bus| board.bus(bus)),
+        };
+        let mut platform = DaemonPlatform::default().with_simulated_modem(ModemConfig {
+            powered_at_start: false,
+            ..simulated_modem_config()
+        });
+
+        let built = build_at_modem(&mut platform, &request);
+
+        let Ok(HalDevice::Modem(modem)) = built else {
+            panic!("the modem was not built: {:?}", built.err());
+        };
+        assert_eq!(modem.identity().unwrap().model, "EG25");
+        let state = platform.simulation(false).unwrap().modem().unwrap().state();
+        assert_eq!(state.power, yunhal_sim::modem::PowerState::On);
+    }
+}

@@ -34,6 +34,9 @@ pub struct DaemonPlatform {
     world: Option<SimulatedWorld>,
     simulated_i2c: BTreeMap<String, SharedI2cBus>,
     simulated_gpio: BTreeMap<String, SimGpioChip>,
+    /// The simulated modem's subscriber and network; `None` for
+    /// [`simulated_modem_config`].
+    simulated_modem: Option<ModemConfig>,
     /// Where `/sys` paths of the board are looked up: `None` for `/`;
     /// tests point it at a fake tree.
     sysfs_root: Option<PathBuf>,
@@ -93,6 +96,12 @@ impl DaemonPlatform {
             sysfs_root: Some(root.into()),
             ..DaemonPlatform::default()
         }
+    }
+
+    /// Simulated modems get `config` instead of [`simulated_modem_config`].
+    pub fn with_simulated_modem(mut self, config: ModemConfig) -> DaemonPlatform {
+        self.simulated_modem = Some(config);
+        self
     }
 
     /// `path` (absolute, from the board) as this platform sees it.
@@ -184,15 +193,19 @@ impl DaemonPlatform {
             });
         }
         if bus.spec.is_simulated() {
-            let modem = ModemSim::spawn_pty(simulated_modem_config(), ModemClock::real()).map_err(
-                |source| PlatformError::Open {
+            let config = self
+                .simulated_modem
+                .clone()
+                .unwrap_or_else(simulated_modem_config);
+            let modem = ModemSim::spawn_pty(config, ModemClock::real()).map_err(|source| {
+                PlatformError::Open {
                     what: format!(
                         "a pseudo-terminal for the simulated modem of `{}`",
                         bus.name
                     ),
                     source,
-                },
-            )?;
+                }
+            })?;
             let path = modem
                 .pty_path()
                 .ok_or(PlatformError::Missing("the simulated modem's pty"))?

@@ -96,7 +96,11 @@ pub struct ModemConfig {
     pub signal_seed: u64,
     /// Received signal strength the signal wanders around, dBm.
     pub signal_dbm: i32,
-    /// Silent time after `AT+CFUN=1,1` before `RDY`.
+    /// Whether the module has power when the simulator starts (it boots
+    /// at once); otherwise it is off until its PWRKEY is pressed, as a
+    /// board's modem is.
+    pub powered_at_start: bool,
+    /// Silent time after `AT+CFUN=1,1` (or switching on) before `RDY`.
     pub reboot_time: Nanos,
     /// From the power key's release until a module switched off by it is
     /// off (STATUS low): logging off the network.
@@ -151,6 +155,7 @@ impl Default for ModemConfig {
             address_pool_size: 250,
             signal_seed: 0x5EED,
             signal_dbm: -75,
+            powered_at_start: true,
             reboot_time: Nanos::from_millis(200),
             power_down_time: Nanos::from_millis(300),
             registration_delay: Nanos::from_millis(100),

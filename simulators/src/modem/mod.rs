@@ -22,7 +22,8 @@
 //!   hanging up the one before;
 //! - [`ModemSim::run`]: any stream (a `UnixStream` of a pair, in tests).
 //!
-//! The modem boots as it starts; its boot URCs (`RDY`, `+CPIN: ...`) wait
+//! The modem boots as it starts (or, with `powered_at_start` off, at its
+//! first PWRKEY press); its boot URCs (`RDY`, `+CPIN: ...`) wait
 //! for the first port. Dropping the [`ModemSim`] hangs the port up.
 //!
 //! Its control methods act as the network and as faults would

@@ -45,7 +45,11 @@ pub(crate) fn run_engine(mut engine: Engine, clock: ModemClock, inputs: Receiver
     let mut port: Option<(u64, Box<dyn Write + Send>)> = None;
     let mut ever_attached = false;
     engine.poll(clock.now());
-    engine.power_on();
+    if engine.config.powered_at_start {
+        engine.power_on();
+    } else {
+        engine.powered_down();
+    }
     loop {
         let input = match (clock.is_real(), engine.next_deadline()) {
             (true, Some(deadline)) => {
