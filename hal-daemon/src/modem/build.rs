@@ -198,7 +198,6 @@ mod tests {
     use crate::board::BoardSource;
     use crate::platform::simulated_modem_config;
     use crate::registry::driver_registry;
-    use yunhal::modem::ModemDevice;
     use yunhal_sim::modem::ModemConfig;
 
     #[test]
