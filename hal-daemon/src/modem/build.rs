@@ -129,7 +129,7 @@ pub fn build_at_modem(
 ) -> Result<HalDevice, PlatformError> {
     let config = config(&request.device.spec.params);
     let port = match platform.serial_port(request)? {
-        SerialPort::Simulated { path, .. } => TtyPort::new(path),
+        SerialPort::Simulated { path } => TtyPort::new(path),
         SerialPort::Tty { path, baud } => TtyPort::new(path).with_baud(baud),
     };
     let port = match power_lines(platform, request) {

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use yunhal_boards::DeviceRequest;
 use yunhal_sim::gpio::SimGpioChip;
 use yunhal_sim::i2c::{I2cDeviceModel, SharedI2cBus, SimI2cBus, SimI2cError};
-use yunhal_sim::modem::{ModemClock, ModemConfig, ModemSim, PinLine, PowerPins};
+use yunhal_sim::modem::{ModemClock, ModemConfig, ModemSim, PinLine, PowerPin};
 use yunhal_sim::world::World;
 
 /// Where the daemon finds I2C adapters by their controller's kernel name.
@@ -213,7 +213,7 @@ impl DaemonPlatform {
             let modem = Arc::new(modem);
             self.wire_modem_power_pins(request, &modem)?;
             self.simulated_world().attach_modem(modem.clone());
-            return Ok(SerialPort::Simulated { path, modem });
+            return Ok(SerialPort::Simulated { path });
         }
         let path = bus
             .spec
@@ -236,7 +236,11 @@ impl DaemonPlatform {
         modem: &Arc<ModemSim>,
     ) -> Result<(), PlatformError> {
         use yunhal_boards::GpioRole;
-        for role in [GpioRole::Pwrkey, GpioRole::Reset, GpioRole::Status] {
+        for (role, pin) in [
+            (GpioRole::Pwrkey, PowerPin::Pwrkey),
+            (GpioRole::Reset, PowerPin::Reset),
+            (GpioRole::Status, PowerPin::Status),
+        ] {
             let Some(line) = request.device.gpio(role) else {
                 continue;
             };
@@ -247,26 +251,12 @@ impl DaemonPlatform {
                 continue;
             }
             let chip = self.simulated_gpio_chip(bus);
-            let pin = Some(PinLine {
+            let wired = PinLine {
                 line: line.line,
                 active_low: line.active_low,
-            });
-            let pins = match role {
-                GpioRole::Pwrkey => PowerPins {
-                    pwrkey: pin,
-                    ..PowerPins::default()
-                },
-                GpioRole::Reset => PowerPins {
-                    reset: pin,
-                    ..PowerPins::default()
-                },
-                _ => PowerPins {
-                    status: pin,
-                    ..PowerPins::default()
-                },
             };
             modem
-                .wire_power_pins(&chip, pins)
+                .wire_power_pin(&chip, pin, wired)
                 .map_err(|e| PlatformError::Open {
                     what: format!(
                         "the simulated {} line of `{}`",
@@ -282,8 +272,10 @@ impl DaemonPlatform {
 
 /// A serial port as the daemon hands it to a modem driver.
 pub enum SerialPort {
-    /// The pseudo-terminal of the modem simulator started for the device.
-    Simulated { path: PathBuf, modem: Arc<ModemSim> },
+    /// The pseudo-terminal of the modem simulator started for the device
+    /// (the world holds the simulator; its power pins are on the board's
+    /// simulated lines).
+    Simulated { path: PathBuf },
     /// A tty of the board.
     Tty { path: PathBuf, baud: Option<u32> },
 }

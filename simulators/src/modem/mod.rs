@@ -6,8 +6,8 @@
 //! URCs, the signal, voice calls and their states, SMS memories in PDU
 //! mode, PDP contexts, USSD, and power: boot (`RDY`), reboot losing
 //! volatile state, and the PWRKEY, RESET_N and STATUS pins, which
-//! [`ModemSim::wire_power_pins`] connects to a simulated GPIO chip. The network around it rings, answers, hangs up,
-//! delivers SMS (split into concatenated PDUs), sends status reports and
+//! [`ModemSim::wire_power_pin`] connects to a simulated GPIO chip. The
+//! network around it rings, answers, hangs up, delivers SMS (split into concatenated PDUs), sends status reports and
 //! answers USSD.
 //!
 //! As on the real modem, a URC raised while a command runs (or while the
@@ -108,12 +108,15 @@ impl ModemClock {
     }
 }
 
-/// The lines of a GPIO chip the module's power pins are wired to.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PowerPins {
-    pub pwrkey: Option<PinLine>,
-    pub reset: Option<PinLine>,
-    pub status: Option<PinLine>,
+/// The module's power pins a GPIO line can be wired to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PowerPin {
+    /// PWRKEY, an input of the module: asserted is the key pressed.
+    Pwrkey,
+    /// RESET_N, an input of the module: asserted holds it in reset.
+    Reset,
+    /// STATUS, an output of the module: asserted while it has power.
+    Status,
 }
 
 /// One GPIO line to a module pin: its offset, and whether the pin is
@@ -380,40 +383,34 @@ impl ModemSim {
         self.with(|e| e.status_pin())
     }
 
-    /// Wires the module's power pins to lines of `chip`, through whatever
-    /// the board puts between them: a line's logical value is the pin
-    /// asserted (PWRKEY pressed, RESET_N held, STATUS reporting the module
-    /// on), and its `active_low` says whether that is a low level on the
-    /// SoC's side. The chip keeps only a weak reference to the modem.
-    pub fn wire_power_pins(
+    /// Wires the module's `pin` to `line` of `chip`, through whatever the
+    /// board puts between them: the line's logical value is the pin
+    /// asserted, and its `active_low` says whether that is a low level on
+    /// the SoC's side. The chip keeps only a weak reference to the modem.
+    pub fn wire_power_pin(
         self: &Arc<Self>,
         chip: &SimGpioChip,
-        pins: PowerPins,
+        pin: PowerPin,
+        line: PinLine,
     ) -> Result<(), SimGpioError> {
-        if let Some(pin) = pins.pwrkey {
-            let modem = Arc::downgrade(self);
-            chip.on_output(pin.line, move |level| {
-                if let Some(modem) = modem.upgrade() {
-                    modem.set_pwrkey(level != pin.active_low);
-                }
-            })?;
-        }
-        if let Some(pin) = pins.reset {
-            let modem = Arc::downgrade(self);
-            chip.on_output(pin.line, move |level| {
-                if let Some(modem) = modem.upgrade() {
-                    modem.set_reset(level != pin.active_low);
-                }
-            })?;
-        }
-        if let Some(pin) = pins.status {
-            let modem = Arc::downgrade(self);
-            chip.connect_input(pin.line, move || {
+        let modem = Arc::downgrade(self);
+        match pin {
+            PowerPin::Status => chip.connect_input(line.line, move || {
                 let on = modem.upgrade().is_some_and(|modem| modem.status_pin());
-                on != pin.active_low
-            })?;
+                on != line.active_low
+            }),
+            PowerPin::Pwrkey | PowerPin::Reset => chip.on_output(line.line, move |level| {
+                let Some(modem) = modem.upgrade() else {
+                    return;
+                };
+                let asserted = level != line.active_low;
+                if pin == PowerPin::Pwrkey {
+                    modem.set_pwrkey(asserted);
+                } else {
+                    modem.set_reset(asserted);
+                }
+            }),
         }
-        Ok(())
     }
 
     /// The modem stops answering (input ignored, nothing sent) for `for_`,

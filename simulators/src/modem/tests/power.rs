@@ -4,7 +4,7 @@
 use super::Host;
 use crate::clock::SimClock;
 use crate::gpio::SimGpioChip;
-use crate::modem::{ModemClock, ModemConfig, ModemSim, PinLine, PowerPins, PowerState, SimState};
+use crate::modem::{ModemClock, ModemConfig, ModemSim, PinLine, PowerPin, PowerState, SimState};
 use embedded_hal::digital::{InputPin, OutputPin};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
@@ -92,13 +92,14 @@ fn gpio_lines_drive_the_pins_through_the_boards_wiring() {
     let chip = SimGpioChip::new("pio", 256);
     // Wired as on the PinePhone: transistors drive PWRKEY and RESET_N
     // (a high line presses or resets) and invert STATUS.
-    let pin = |line, active_low| Some(PinLine { line, active_low });
-    let pins = PowerPins {
-        pwrkey: pin(35, false),
-        reset: pin(68, false),
-        status: pin(233, true),
-    };
-    sim.wire_power_pins(&chip, pins).unwrap();
+    for (pin, line, active_low) in [
+        (PowerPin::Pwrkey, 35, false),
+        (PowerPin::Reset, 68, false),
+        (PowerPin::Status, 233, true),
+    ] {
+        let line = PinLine { line, active_low };
+        sim.wire_power_pin(&chip, pin, line).unwrap();
+    }
     let mut pwrkey = chip.request_output(35, false, false).unwrap();
     let _reset = chip.request_output(68, false, false).unwrap();
     let mut status = chip.request_input(233, true).unwrap();
