@@ -132,11 +132,7 @@ impl<O: OutputPin, I: InputPin> PowerLines<O, I> {
             }
             delay.delay_ms(millis(self.timing.settle));
         }
-        self.enable_radio()?;
-        self.press(delay)?;
-        if !self.wait_for(true, self.timing.on_timeout, delay)? {
-            return Err(PowerError::StayedOff(self.timing.on_timeout));
-        }
+        self.switch_on(delay)?;
         Ok(PowerCycle::KeyedOffAndOn)
     }
 
@@ -147,12 +143,19 @@ impl<O: OutputPin, I: InputPin> PowerLines<O, I> {
         if self.status.is_none() || self.is_on()? {
             return Ok(false);
         }
+        self.switch_on(delay)?;
+        Ok(true)
+    }
+
+    /// Presses the key of a module that is off, radio enabled, and waits
+    /// for STATUS to rise.
+    fn switch_on(&mut self, delay: &mut impl DelayNs) -> Result<(), PowerError> {
         self.enable_radio()?;
         self.press(delay)?;
         if !self.wait_for(true, self.timing.on_timeout, delay)? {
             return Err(PowerError::StayedOff(self.timing.on_timeout));
         }
-        Ok(true)
+        Ok(())
     }
 
     fn press(&mut self, delay: &mut impl DelayNs) -> Result<(), PowerError> {
