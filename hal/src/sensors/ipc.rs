@@ -272,12 +272,15 @@ pub fn decode_event(record: &[u8]) -> Result<SensorEvent, RecordError> {
     })
 }
 
-/// The service's end of a session's queue.
+/// The service's end of a session's queue. Events are staged straight
+/// into the queue's slots and reach the client together at
+/// [`EventWriter::publish`], with at most one wake-up.
 #[derive(Debug)]
 pub struct EventWriter {
     queue: QueueWriter,
-    /// Records waiting for [`EventWriter::publish`].
-    pending: Vec<u8>,
+    /// What made staging fail since the last publish, other than a full
+    /// queue (which the queue counts as drops): reported by `publish`.
+    failed: Option<QueueError>,
 }
 
 impl EventWriter {
@@ -288,31 +291,36 @@ impl EventWriter {
         Ok((
             EventWriter {
                 queue,
-                pending: Vec::with_capacity(64 * EVENT_RECORD_SIZE as usize),
+                failed: None,
             },
             fds,
         ))
     }
 
-    /// Adds `event` to the batch that [`EventWriter::publish`] sends.
+    /// Adds `event` to the batch that [`EventWriter::publish`] sends. When
+    /// the queue is full the event is dropped and counted for the client.
     pub fn stage(&mut self, event: &SensorEvent) {
-        self.pending.extend_from_slice(&encode_event(event));
+        match self.queue.stage(&encode_event(event)) {
+            Ok(()) | Err(QueueError::Full) => {}
+            Err(error) => self.failed = Some(error),
+        }
     }
 
-    /// Whether events are staged.
+    /// Whether events are staged (or staging failed, to be reported).
     pub fn has_staged(&self) -> bool {
-        !self.pending.is_empty()
+        self.queue.staged() > 0 || self.failed.is_some()
     }
 
     /// Publishes the staged events with at most one wake-up; returns how
-    /// many fitted (the rest are counted as dropped by the queue).
+    /// many. Events that did not fit were counted as dropped by the queue;
+    /// any other failure since the last publish is returned (the events
+    /// staged before it are still published).
     pub fn publish(&mut self) -> Result<usize, QueueError> {
-        if self.pending.is_empty() {
-            return Ok(0);
+        let published = self.queue.publish_staged();
+        match self.failed.take() {
+            Some(error) => Err(error),
+            None => Ok(published),
         }
-        let result = self.queue.push_batch(&self.pending);
-        self.pending.clear();
-        result
     }
 
     /// Events dropped so far because the client did not read.
@@ -321,19 +329,21 @@ impl EventWriter {
     }
 }
 
+/// Records [`EventReader::read`] copies out of the queue at a time: a
+/// buffer on the stack, so a reader holds no copy of its queue's size.
+const READ_CHUNK_EVENTS: usize = 64;
+
 /// The client's end of a session's queue.
 #[derive(Debug)]
 pub struct EventReader {
     queue: QueueReader,
-    raw: Vec<u8>,
 }
 
 impl EventReader {
     /// Attaches to the queue the service sent.
     pub fn attach(setup: QueueSetup) -> Result<EventReader, QueueError> {
         let queue = QueueReader::attach(setup.into())?;
-        let raw = vec![0; queue.capacity() * queue.event_size()];
-        Ok(EventReader { queue, raw })
+        Ok(EventReader { queue })
     }
 
     /// Waits until events are there, or `timeout` passed (`false`).
@@ -341,15 +351,24 @@ impl EventReader {
         self.queue.wait(timeout)
     }
 
-    /// Appends every available event to `out`; returns how many. A record
-    /// that does not decode is an error (the service wrote nonsense).
+    /// Appends the available events to `out`, at most a queue's worth (so
+    /// a service writing as fast as this reads cannot keep it here);
+    /// returns how many. A record that does not decode is an error (the
+    /// service wrote nonsense); the events before it are in `out`.
     pub fn read(&mut self, out: &mut Vec<SensorEvent>) -> Result<usize, EventReadError> {
-        let n = self.queue.read_batch(&mut self.raw)?;
-        let size = EVENT_RECORD_SIZE as usize;
-        for record in self.raw[..n * size].chunks_exact(size) {
-            out.push(decode_event(record)?);
+        const SIZE: usize = EVENT_RECORD_SIZE as usize;
+        let mut chunk = [0u8; READ_CHUNK_EVENTS * SIZE];
+        let mut total = 0;
+        loop {
+            let n = self.queue.read_batch(&mut chunk)?;
+            for record in chunk[..n * SIZE].chunks_exact(SIZE) {
+                out.push(decode_event(record)?);
+            }
+            total += n;
+            if n < READ_CHUNK_EVENTS || total >= self.queue.capacity() {
+                return Ok(total);
+            }
         }
-        Ok(n)
     }
 
     /// Events the service dropped because this reader fell behind.
@@ -446,5 +465,47 @@ mod tests {
         assert_eq!(reader.read(&mut out).unwrap(), 5);
         let stamps: Vec<u64> = out.iter().map(|e| e.timestamp.as_nanos()).collect();
         assert_eq!(stamps, [0, 1, 2, 3, 4]);
+    }
+
+    fn light(i: u64) -> SensorEvent {
+        SensorEvent {
+            handle: SensorHandle(1),
+            timestamp: Nanos(i),
+            value: SensorValue::Light(Lux(i as f32)),
+        }
+    }
+
+    #[test]
+    fn one_read_takes_events_beyond_one_chunk_up_to_a_queue_of_them() {
+        let (mut writer, fds) = EventWriter::create("sensors-test", 256).unwrap();
+        let mut reader = EventReader::attach(fds.into()).unwrap();
+        for i in 0..200 {
+            writer.stage(&light(i));
+        }
+        writer.publish().unwrap();
+
+        let mut out = Vec::new();
+        assert_eq!(reader.read(&mut out).unwrap(), 200);
+        assert!(out
+            .iter()
+            .enumerate()
+            .all(|(i, e)| e.timestamp == Nanos(i as u64)));
+        assert_eq!(reader.read(&mut out).unwrap(), 0);
+    }
+
+    #[test]
+    fn events_staged_into_a_full_queue_are_dropped_and_counted() {
+        let (mut writer, fds) = EventWriter::create("sensors-test", 16).unwrap();
+        let mut reader = EventReader::attach(fds.into()).unwrap();
+        for i in 0..20 {
+            writer.stage(&light(i));
+        }
+
+        assert_eq!(writer.publish().unwrap(), 16);
+        assert_eq!(writer.dropped_total(), 4);
+        assert_eq!(reader.dropped(), 4);
+        let mut out = Vec::new();
+        assert_eq!(reader.read(&mut out).unwrap(), 16);
+        assert_eq!(out[15].timestamp, Nanos(15), "the first 16 are kept");
     }
 }

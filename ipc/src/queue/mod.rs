@@ -422,6 +422,9 @@ pub struct QueueWriter {
     region: Region,
     /// Our write index; the shared one is only ever a copy of it.
     write: u64,
+    /// Events written into the slots after `write` by [`stage`](Self::stage)
+    /// and not yet published.
+    staged: u64,
     /// Last read index seen from the reader, validated.
     cached_read: u64,
     /// Our count of dropped events; the shared one is only ever a copy of it.
@@ -442,6 +445,7 @@ impl QueueWriter {
         Ok(QueueWriter {
             region,
             write,
+            staged: 0,
             cached_read: read,
             dropped_total,
         })
@@ -455,10 +459,17 @@ impl QueueWriter {
         self.region.capacity as usize
     }
 
-    /// Free slots now (it can only grow until we push).
+    /// Where the next event goes: after the published and the staged ones.
+    #[inline]
+    fn next(&self) -> u64 {
+        self.write.wrapping_add(self.staged)
+    }
+
+    /// Free slots now (it can only grow until we push or stage).
     #[inline]
     pub fn space(&mut self) -> Result<usize, QueueError> {
-        let used = self.write.wrapping_sub(self.cached_read);
+        let next = self.next();
+        let used = next.wrapping_sub(self.cached_read);
         if used < self.region.capacity {
             return Ok((self.region.capacity - used) as usize);
         }
@@ -474,10 +485,50 @@ impl QueueWriter {
             });
         }
         self.cached_read = read;
-        Ok((self.region.capacity - self.write.wrapping_sub(read)) as usize)
+        Ok((self.region.capacity - next.wrapping_sub(read)) as usize)
     }
 
-    /// Pushes one event of exactly [`event_size`](Self::event_size) bytes.
+    /// Writes one event of exactly [`event_size`](Self::event_size) bytes
+    /// into the next free slot without publishing it: the reader sees it,
+    /// with every event staged before it, at the next
+    /// [`publish_staged`](Self::publish_staged) (or push). Staging in
+    /// place spares the caller a buffer of its own and a second copy.
+    /// When the queue is full the event is dropped, counted for the reader,
+    /// and `Err(QueueError::Full)` returned.
+    #[inline]
+    pub fn stage(&mut self, event: &[u8]) -> Result<(), QueueError> {
+        if event.len() != self.region.event_size {
+            return Err(QueueError::EventSize {
+                expected: self.region.event_size,
+                got: event.len(),
+            });
+        }
+        if self.space()? == 0 {
+            self.count_dropped(1);
+            return Err(QueueError::Full);
+        }
+        self.region.copy_one_in(self.next(), event);
+        self.staged += 1;
+        Ok(())
+    }
+
+    /// Events staged and not yet published.
+    pub fn staged(&self) -> usize {
+        self.staged as usize
+    }
+
+    /// Publishes the staged events with one index store and at most one
+    /// wake-up; returns how many.
+    pub fn publish_staged(&mut self) -> usize {
+        let staged = self.staged;
+        if staged > 0 {
+            self.publish(self.next());
+        }
+        staged as usize
+    }
+
+    /// Pushes one event of exactly [`event_size`](Self::event_size) bytes
+    /// (publishing any staged before it).
     /// When the queue is full the event is dropped, counted for the reader,
     /// and `Err(QueueError::Full)` returned.
     #[inline]
@@ -492,12 +543,13 @@ impl QueueWriter {
             self.count_dropped(1);
             return Err(QueueError::Full);
         }
-        self.region.copy_one_in(self.write, event);
-        self.publish(self.write.wrapping_add(1));
+        self.region.copy_one_in(self.next(), event);
+        self.publish(self.next().wrapping_add(1));
         Ok(())
     }
 
-    /// Pushes whole events packed back to back in `events`, with one index
+    /// Pushes whole events packed back to back in `events` (after any
+    /// staged ones, published with them), with one index
     /// publish and at most one wake-up. Returns how many were pushed; the
     /// rest (those that did not fit) are dropped and counted for the reader.
     pub fn push_batch(&mut self, events: &[u8]) -> Result<usize, QueueError> {
@@ -512,8 +564,8 @@ impl QueueWriter {
         let pushed = offered.min(self.space()?);
         if pushed > 0 {
             self.region
-                .copy_in(self.write, pushed, &events[..pushed * event_size]);
-            self.publish(self.write.wrapping_add(pushed as u64));
+                .copy_in(self.next(), pushed, &events[..pushed * event_size]);
+            self.publish(self.next().wrapping_add(pushed as u64));
         }
         if pushed < offered {
             self.count_dropped(offered - pushed);
@@ -533,9 +585,11 @@ impl QueueWriter {
             .store(self.dropped_total, Ordering::Relaxed);
     }
 
+    /// Publishes everything up to `write` (staged events included).
     #[inline]
     fn publish(&mut self, write: u64) {
         self.write = write;
+        self.staged = 0;
         // Release: the slot copies above are visible to a reader that loads
         // this index with Acquire.
         self.region.write_index().store(write, Ordering::Release);

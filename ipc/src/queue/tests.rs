@@ -144,6 +144,80 @@ fn push_batch_larger_than_space_pushes_what_fits_and_counts_the_rest() {
 }
 
 #[test]
+fn staged_events_are_invisible_until_published_then_arrive_in_order() {
+    let (mut writer, mut reader) = queue(8);
+    let mut out = [0u8; 8 * EVENT_SIZE as usize];
+
+    writer.stage(&event(0)).unwrap();
+    writer.stage(&event(1)).unwrap();
+    assert_eq!(writer.staged(), 2);
+    assert_eq!(reader.available().unwrap(), 0);
+    assert_eq!(reader.read_batch(&mut out).unwrap(), 0);
+
+    assert_eq!(writer.publish_staged(), 2);
+    assert_eq!(writer.staged(), 0);
+    assert_eq!(writer.publish_staged(), 0, "nothing left to publish");
+    assert_eq!(reader.read_batch(&mut out).unwrap(), 2);
+    let expected: Vec<u8> = (0..2).flat_map(event).collect();
+    assert_eq!(out[..2 * EVENT_SIZE as usize], expected[..]);
+}
+
+#[test]
+fn staging_on_a_full_queue_drops_and_counts_and_push_publishes_what_was_staged() {
+    let (mut writer, mut reader) = queue(4);
+    writer.push(&event(0)).unwrap();
+    writer.stage(&event(1)).unwrap();
+    writer.stage(&event(2)).unwrap();
+
+    // One slot left: the push takes it and publishes the staged two with it.
+    writer.push(&event(3)).unwrap();
+    let full = writer.stage(&event(4));
+
+    assert!(matches!(full, Err(QueueError::Full)), "{full:?}");
+    assert_eq!(reader.dropped(), 1);
+    let mut out = [0u8; 8 * EVENT_SIZE as usize];
+    assert_eq!(reader.read_batch(&mut out).unwrap(), 4);
+    let expected: Vec<u8> = (0..4).flat_map(event).collect();
+    assert_eq!(out[..4 * EVENT_SIZE as usize], expected[..]);
+}
+
+#[test]
+fn staging_an_event_of_the_wrong_length_is_refused() {
+    let (mut writer, _reader) = queue(4);
+
+    let result = writer.stage(&[0u8; 3]);
+
+    assert!(
+        matches!(
+            result,
+            Err(QueueError::EventSize {
+                expected: 16,
+                got: 3
+            })
+        ),
+        "{result:?}"
+    );
+    assert_eq!(writer.staged(), 0);
+}
+
+#[test]
+fn publishing_staged_events_wakes_a_reader_that_announced_its_sleep() {
+    let (mut writer, mut reader) = queue(8);
+    assert!(!reader.prepare_to_wait().unwrap());
+
+    writer.stage(&event(0)).unwrap();
+    let mut counter = [0u8; 8];
+    assert_eq!(
+        rustix::io::read(reader.as_fd(), &mut counter),
+        Err(rustix::io::Errno::AGAIN),
+        "staging alone wakes nobody"
+    );
+    writer.publish_staged();
+
+    assert_eq!(rustix::io::read(reader.as_fd(), &mut counter), Ok(8));
+}
+
+#[test]
 fn read_batch_returns_as_many_whole_events_as_fit() {
     let (mut writer, mut reader) = queue(16);
     let batch: Vec<u8> = (0..10).flat_map(event).collect();
