@@ -329,21 +329,26 @@ impl EventWriter {
     }
 }
 
-/// Records [`EventReader::read`] copies out of the queue at a time: a
-/// buffer on the stack, so a reader holds no copy of its queue's size.
+/// Records [`EventReader::read`] copies out of the queue at a time, so a
+/// reader's buffer is this small whatever its queue's size (and a read of
+/// one event touches one record of it).
 const READ_CHUNK_EVENTS: usize = 64;
 
 /// The client's end of a session's queue.
 #[derive(Debug)]
 pub struct EventReader {
     queue: QueueReader,
+    chunk: Box<[u8; READ_CHUNK_EVENTS * EVENT_RECORD_SIZE as usize]>,
 }
 
 impl EventReader {
     /// Attaches to the queue the service sent.
     pub fn attach(setup: QueueSetup) -> Result<EventReader, QueueError> {
         let queue = QueueReader::attach(setup.into())?;
-        Ok(EventReader { queue })
+        Ok(EventReader {
+            queue,
+            chunk: Box::new([0; READ_CHUNK_EVENTS * EVENT_RECORD_SIZE as usize]),
+        })
     }
 
     /// Waits until events are there, or `timeout` passed (`false`).
@@ -357,11 +362,10 @@ impl EventReader {
     /// service wrote nonsense); the events before it are in `out`.
     pub fn read(&mut self, out: &mut Vec<SensorEvent>) -> Result<usize, EventReadError> {
         const SIZE: usize = EVENT_RECORD_SIZE as usize;
-        let mut chunk = [0u8; READ_CHUNK_EVENTS * SIZE];
         let mut total = 0;
         loop {
-            let n = self.queue.read_batch(&mut chunk)?;
-            for record in chunk[..n * SIZE].chunks_exact(SIZE) {
+            let n = self.queue.read_batch(&mut self.chunk[..])?;
+            for record in self.chunk[..n * SIZE].chunks_exact(SIZE) {
                 out.push(decode_event(record)?);
             }
             total += n;
