@@ -533,18 +533,8 @@ impl QueueWriter {
     /// and `Err(QueueError::Full)` returned.
     #[inline]
     pub fn push(&mut self, event: &[u8]) -> Result<(), QueueError> {
-        if event.len() != self.region.event_size {
-            return Err(QueueError::EventSize {
-                expected: self.region.event_size,
-                got: event.len(),
-            });
-        }
-        if self.space()? == 0 {
-            self.count_dropped(1);
-            return Err(QueueError::Full);
-        }
-        self.region.copy_one_in(self.next(), event);
-        self.publish(self.next().wrapping_add(1));
+        self.stage(event)?;
+        self.publish_staged();
         Ok(())
     }
 
