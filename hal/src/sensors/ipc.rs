@@ -452,16 +452,20 @@ mod tests {
         assert_eq!(decode_event(&record[..31]), Err(RecordError::Length(31)));
     }
 
+    fn light(i: u64) -> SensorEvent {
+        SensorEvent {
+            handle: SensorHandle(1),
+            timestamp: Nanos(i),
+            value: SensorValue::Light(Lux(i as f32)),
+        }
+    }
+
     #[test]
     fn staged_events_reach_the_reader_in_order() {
         let (mut writer, fds) = EventWriter::create("sensors-test", 16).unwrap();
         let mut reader = EventReader::attach(fds.into()).unwrap();
         for i in 0..5 {
-            writer.stage(&SensorEvent {
-                handle: SensorHandle(1),
-                timestamp: Nanos(i),
-                value: SensorValue::Light(Lux(i as f32)),
-            });
+            writer.stage(&light(i));
         }
         assert_eq!(writer.publish().unwrap(), 5);
 
@@ -469,14 +473,6 @@ mod tests {
         assert_eq!(reader.read(&mut out).unwrap(), 5);
         let stamps: Vec<u64> = out.iter().map(|e| e.timestamp.as_nanos()).collect();
         assert_eq!(stamps, [0, 1, 2, 3, 4]);
-    }
-
-    fn light(i: u64) -> SensorEvent {
-        SensorEvent {
-            handle: SensorHandle(1),
-            timestamp: Nanos(i),
-            value: SensorValue::Light(Lux(i as f32)),
-        }
     }
 
     #[test]
